@@ -1,0 +1,204 @@
+package ledger
+
+import (
+	"bytes"
+	"sort"
+
+	"github.com/ordolabs/ordo/sequencer/tx"
+)
+
+// Overlay holds uncommitted changes above a Reader. Apply either applies a
+// whole tx or changes nothing. An Overlay is not safe for concurrent use.
+type Overlay struct {
+	base     Reader
+	params   Params
+	height   int64
+	accounts map[tx.Address]Account
+	rollups  map[tx.RollupID]Rollup
+}
+
+// NewOverlay starts an empty overlay for executing block `height`.
+func NewOverlay(base Reader, params Params, height int64) *Overlay {
+	return &Overlay{
+		base:     base,
+		params:   params,
+		height:   height,
+		accounts: make(map[tx.Address]Account),
+		rollups:  make(map[tx.RollupID]Rollup),
+	}
+}
+
+// Account reads an account through the overlay.
+func (o *Overlay) Account(addr tx.Address) (Account, error) {
+	if a, ok := o.accounts[addr]; ok {
+		return a, nil
+	}
+	return o.base.Account(addr)
+}
+
+// Rollup reads a rollup through the overlay.
+func (o *Overlay) Rollup(id tx.RollupID) (Rollup, bool, error) {
+	if r, ok := o.rollups[id]; ok {
+		return r, true, nil
+	}
+	return o.base.Rollup(id)
+}
+
+// Check reports whether t would apply on top of the overlay, without
+// changing it. It does not verify the signature (see tx.Verify).
+func (o *Overlay) Check(t *tx.Tx) error {
+	_, err := o.plan(t)
+	return err
+}
+
+// Apply executes t: it checks nonce, fee, balance and actions against the
+// overlay and, only if all pass, increments the nonce, charges the fee to
+// feeRecipient and applies the actions. On error nothing changes.
+func (o *Overlay) Apply(t *tx.Tx, feeRecipient tx.Address) error {
+	newRollups, err := o.plan(t)
+	if err != nil {
+		return err
+	}
+	// Stage every balance change in a scratch map, reading each account
+	// once, so that a failed read or an overflow leaves the overlay as it was.
+	staged := make(map[tx.Address]Account, 3)
+	read := func(a tx.Address) (Account, error) {
+		if acct, ok := staged[a]; ok {
+			return acct, nil
+		}
+		acct, err := o.Account(a)
+		if err != nil {
+			return Account{}, tx.Errorf(tx.ErrInternal, "reading account %s: %v", a, err)
+		}
+		return acct, nil
+	}
+	move := func(from, to tx.Address, amount uint64) error {
+		src, err := read(from)
+		if err != nil {
+			return err
+		}
+		src.Balance -= amount // plan checked the sender covers fee plus transfers
+		staged[from] = src
+		dst, err := read(to)
+		if err != nil {
+			return err
+		}
+		if dst.Balance+amount < dst.Balance {
+			return tx.Errorf(tx.ErrInternal, "balance of %s would overflow", to)
+		}
+		dst.Balance += amount
+		staged[to] = dst
+		return nil
+	}
+	sender, err := read(t.Sender)
+	if err != nil {
+		return err
+	}
+	sender.Nonce++
+	staged[t.Sender] = sender
+	for _, a := range t.Actions {
+		if tr, ok := a.(*tx.Transfer); ok {
+			if err := move(t.Sender, tr.To, tr.Amount); err != nil {
+				return err
+			}
+		}
+	}
+	if t.Fee > 0 {
+		if err := move(t.Sender, feeRecipient, t.Fee); err != nil {
+			return err
+		}
+	}
+	for addr, acct := range staged {
+		o.accounts[addr] = acct
+	}
+	for _, r := range newRollups {
+		o.rollups[r.ID] = r
+	}
+	return nil
+}
+
+// plan validates t against the overlay and returns the rollups t registers.
+func (o *Overlay) plan(t *tx.Tx) ([]Rollup, error) {
+	sender, err := o.Account(t.Sender)
+	if err != nil {
+		return nil, tx.Errorf(tx.ErrInternal, "reading account: %v", err)
+	}
+	if t.Nonce < sender.Nonce {
+		return nil, tx.Errorf(tx.ErrStaleNonce, "account %s is at nonce %d, tx has %d", t.Sender, sender.Nonce, t.Nonce)
+	}
+	if t.Nonce > sender.Nonce {
+		return nil, tx.Errorf(tx.ErrFutureNonce, "account %s is at nonce %d, tx has %d", t.Sender, sender.Nonce, t.Nonce)
+	}
+	if min := o.params.MinFee(t.Size()); t.Fee < min {
+		return nil, tx.Errorf(tx.ErrInsufficientFee, "fee %d is below the minimum %d for %d bytes", t.Fee, min, t.Size())
+	}
+	spend, _ := t.Spend()
+	if sender.Balance < spend {
+		return nil, tx.Errorf(tx.ErrInsufficientBalance, "account %s has %d, tx needs %d (fee plus transfers)", t.Sender, sender.Balance, spend)
+	}
+	var newRollups []Rollup
+	for i, a := range t.Actions {
+		switch a := a.(type) {
+		case *tx.RollupData:
+			if err := o.requireRollup(a.Rollup, i); err != nil {
+				return nil, err
+			}
+		case *tx.Bundle:
+			for _, l := range a.Legs {
+				if err := o.requireRollup(l.Rollup, i); err != nil {
+					return nil, err
+				}
+			}
+		case *tx.RegisterRollup:
+			id := tx.RollupIDFromName(a.Name)
+			_, exists, err := o.Rollup(id)
+			if err != nil {
+				return nil, tx.Errorf(tx.ErrInternal, "reading rollup: %v", err)
+			}
+			for _, r := range newRollups {
+				exists = exists || r.ID == id
+			}
+			if exists {
+				return nil, tx.Errorf(tx.ErrRollupExists, "action %d: rollup %q is already registered", i, a.Name)
+			}
+			newRollups = append(newRollups, Rollup{
+				ID: id, Name: a.Name, Owner: t.Sender,
+				MaxBytesPerBlock: a.MaxBytesPerBlock, RegisteredHeight: o.height,
+			})
+		}
+	}
+	return newRollups, nil
+}
+
+func (o *Overlay) requireRollup(id tx.RollupID, action int) error {
+	_, ok, err := o.Rollup(id)
+	if err != nil {
+		return tx.Errorf(tx.ErrInternal, "reading rollup: %v", err)
+	}
+	if !ok {
+		return tx.Errorf(tx.ErrUnknownRollup, "action %d: rollup %s is not registered", action, id)
+	}
+	return nil
+}
+
+// AccountChange is one changed account, for writing and hashing.
+type AccountChange struct {
+	Address tx.Address
+	Account Account
+}
+
+// Changes returns the changed accounts and rollups, sorted by key, so that
+// their order never depends on map iteration.
+func (o *Overlay) Changes() ([]AccountChange, []Rollup) {
+	accts := make([]AccountChange, 0, len(o.accounts))
+	for a, v := range o.accounts {
+		accts = append(accts, AccountChange{Address: a, Account: v})
+	}
+	sort.Slice(accts, func(i, j int) bool { return bytes.Compare(accts[i].Address[:], accts[j].Address[:]) < 0 })
+	rollups := make([]Rollup, 0, len(o.rollups))
+	for _, r := range o.rollups {
+		rollups = append(rollups, r)
+	}
+	sort.Slice(rollups, func(i, j int) bool { return bytes.Compare(rollups[i].ID[:], rollups[j].ID[:]) < 0 })
+	return accts, rollups
+}
