@@ -1,0 +1,192 @@
+// Package consensus is Ordo's ABCI application: the handlers CometBFT calls.
+//
+// Handlers gather inputs and delegate: admission to package mempool, block
+// building and checking to the pure functions of package ordering, state
+// transition to package ledger, persistence to package state. CometBFT calls
+// the handlers one at a time (the node uses a local client with one mutex).
+//
+// Determinism: ProcessProposal, FinalizeBlock and Commit must produce the
+// same results on every validator. They read only the block, the committed
+// state and genesis parameters: never the clock, the mempool or map order.
+package consensus
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/crypto/ed25519"
+	"github.com/cometbft/cometbft/libs/log"
+	cmttypes "github.com/cometbft/cometbft/types"
+
+	"github.com/ordolabs/ordo/mempool"
+	"github.com/ordolabs/ordo/sequencer/ledger"
+	"github.com/ordolabs/ordo/sequencer/state"
+	"github.com/ordolabs/ordo/sequencer/tx"
+)
+
+// AppVersion is the application protocol version reported to CometBFT.
+const AppVersion = 1
+
+// Version is the software version, set at build time by the binary.
+var Version = "dev"
+
+// App is the Ordo ABCI application.
+type App struct {
+	abci.BaseApplication
+
+	store  *state.Store
+	pool   *mempool.Pool
+	logger log.Logger
+
+	params   ledger.Params
+	vals     validatorSet
+	verified *verifiedCache
+	status   *StatusLog
+	metrics  *metrics
+	// now is the local clock, read only by ExtendVote (never by anything
+	// that must be deterministic).
+	now func() time.Time
+
+	// pending is the result of the last FinalizeBlock, persisted by Commit.
+	pending *finalized
+}
+
+// NewApp builds the application over an open store and pool. Parameters are
+// loaded from the store when the chain is already initialized.
+func NewApp(store *state.Store, pool *mempool.Pool, logger log.Logger) (*App, error) {
+	a := &App{
+		store:    store,
+		pool:     pool,
+		logger:   logger,
+		verified: newVerifiedCache(1 << 18),
+		status:   NewStatusLog(1 << 16),
+		metrics:  sharedMetrics(),
+		now:      wallClock,
+	}
+	height, _, err := store.LastCommitted()
+	if err != nil {
+		return nil, err
+	}
+	if p, err := store.Params(); err == nil {
+		a.params = p
+	} else if height > 0 {
+		return nil, fmt.Errorf("state at height %d has no params: %w", height, err)
+	}
+	vals, err := store.Validators()
+	if err != nil {
+		return nil, err
+	}
+	a.vals = newValidatorSet(vals)
+	pool.SetHeight(height)
+	return a, nil
+}
+
+// Params returns the chain parameters (zero before InitChain).
+func (a *App) Params() ledger.Params { return a.params }
+
+// Status returns the log of rejected and evicted txs.
+func (a *App) Status() *StatusLog { return a.status }
+
+// Info implements abci.Application.
+func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	height, hash, err := a.store.LastCommitted()
+	if err != nil {
+		return nil, err
+	}
+	return &abci.InfoResponse{
+		Data:             "ordo",
+		Version:          Version,
+		AppVersion:       AppVersion,
+		LastBlockHeight:  height,
+		LastBlockAppHash: hash,
+	}, nil
+}
+
+// InitChain implements abci.Application: it validates the genesis app_state
+// and writes the genesis ledger.
+func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.InitChainResponse, error) {
+	cs, err := ParseGenesis(req.ChainId, req.AppStateBytes)
+	if err != nil {
+		return nil, err
+	}
+	cs.Params.InitialHeight = req.InitialHeight
+	if cp := req.ConsensusParams; cp != nil && cp.Feature != nil && cp.Feature.VoteExtensionsEnableHeight != nil {
+		cs.Params.VoteExtensionsHeight = cp.Feature.VoteExtensionsEnableHeight.Value
+	}
+	if cs.Params.Fair.Enabled && cs.Params.VoteExtensionsHeight <= 0 {
+		return nil, fmt.Errorf("genesis: fair ordering needs vote extensions (consensus_params.feature.vote_extensions_enable_height > 0)")
+	}
+	vals, err := genesisValidators(req.Validators)
+	if err != nil {
+		return nil, err
+	}
+	if cs.Params.VoteExtensionsHeight > 0 {
+		// E must fit in a block with room to spare for user txs, whatever
+		// the validators report (reports are canonical, so bounded).
+		if e := MaxExtCommitBytes(len(vals), cs.Params.Fair.MaxReportEntries); e > cs.Params.MaxBlockTxBytes/2 {
+			return nil, fmt.Errorf("genesis: with %d validators and max_report_entries %d the vote extensions can take %d bytes, more than half of max_block_tx_bytes %d; lower max_report_entries",
+				len(vals), cs.Params.Fair.MaxReportEntries, e, cs.Params.MaxBlockTxBytes)
+		}
+	}
+	if cp := req.ConsensusParams; cp != nil && cp.Block != nil && cp.Block.MaxBytes > 0 {
+		if limit := cmttypes.MaxDataBytesNoEvidence(cp.Block.MaxBytes, len(vals)); cs.Params.MaxBlockTxBytes > limit {
+			return nil, fmt.Errorf("genesis: max_block_tx_bytes %d exceeds what CometBFT's block.max_bytes %d leaves for txs (%d)", cs.Params.MaxBlockTxBytes, cp.Block.MaxBytes, limit)
+		}
+	}
+	for i := range cs.Rollups {
+		cs.Rollups[i].RegisteredHeight = req.InitialHeight
+	}
+	appHash := ledger.AppHash(nil, 0, cs.Accounts, cs.Rollups)
+	if _, stored, err := a.store.LastCommitted(); err != nil {
+		return nil, err
+	} else if stored != nil && !bytes.Equal(stored, appHash) {
+		// InitChain runs again after a crash before block 1; it must be the
+		// same genesis, or old and new records would mix.
+		return nil, fmt.Errorf("the state store already holds a different genesis (app hash %X, this genesis %X): remove data/ordo-state or restore the original genesis.json", stored, appHash)
+	}
+	if err := a.store.Commit(&state.Pending{
+		Height: 0, AppHash: appHash, Accounts: cs.Accounts, Rollups: cs.Rollups, Params: &cs.Params,
+		Validators: vals,
+	}); err != nil {
+		return nil, err
+	}
+	a.params = cs.Params
+	a.vals = newValidatorSet(vals)
+	a.logger.Info("genesis written", "chain_id", req.ChainId, "accounts", len(cs.Accounts), "rollups", len(cs.Rollups))
+	return &abci.InitChainResponse{AppHash: appHash}, nil
+}
+
+// Query implements abci.Application. Ordo serves queries over gRPC
+// (ordo.sequencer.v1.QueryService); ABCI queries answer "/height".
+func (a *App) Query(_ context.Context, req *abci.QueryRequest) (*abci.QueryResponse, error) {
+	height, _, err := a.store.LastCommitted()
+	if err != nil {
+		return nil, err
+	}
+	if req.Path == "/height" {
+		return &abci.QueryResponse{Value: []byte(fmt.Sprint(height)), Height: height}, nil
+	}
+	return &abci.QueryResponse{
+		Code: tx.ErrInvalidAction.Code, Codespace: tx.Codespace, Height: height,
+		Log: fmt.Sprintf("unknown query path %q: use the gRPC QueryService (ordo.sequencer.v1)", req.Path),
+	}, nil
+}
+
+// genesisValidators converts InitChain's validators (ed25519 only).
+func genesisValidators(in []abci.ValidatorUpdate) ([]state.Validator, error) {
+	out := make([]state.Validator, 0, len(in))
+	for i, v := range in {
+		if v.PubKeyType != ed25519.KeyType || len(v.PubKeyBytes) != ed25519.PubKeySize {
+			return nil, fmt.Errorf("genesis validator %d: want an ed25519 key, got %q of %d bytes", i, v.PubKeyType, len(v.PubKeyBytes))
+		}
+		if v.Power <= 0 {
+			return nil, fmt.Errorf("genesis validator %d: power must be positive", i)
+		}
+		pk := ed25519.PubKey(v.PubKeyBytes)
+		out = append(out, state.Validator{Address: pk.Address(), PubKey: pk, Power: v.Power})
+	}
+	return out, nil
+}

@@ -1,0 +1,166 @@
+package consensus
+
+import (
+	"context"
+	"fmt"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	sequencerv1 "github.com/ordolabs/ordo/proto/ordo/sequencer/v1"
+	"github.com/ordolabs/ordo/sequencer/ledger"
+	"github.com/ordolabs/ordo/sequencer/state"
+	"github.com/ordolabs/ordo/sequencer/tx"
+)
+
+// finalized is a decided block's effects, waiting for Commit.
+type finalized struct {
+	pending *state.Pending
+	hashes  []tx.Hash
+	touched []tx.Address
+}
+
+// FinalizeBlock implements abci.Application. It executes the decided block
+// in order on an overlay of committed state: each valid tx pays its fee to
+// the proposer, bumps its nonce and applies its actions; an invalid tx
+// (possible only if more than 1/3 of power is faulty, or when replaying
+// blocks never seen in ProcessProposal) gets a non-zero code and changes
+// nothing. Nothing is written until Commit.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (*abci.FinalizeBlockResponse, error) {
+	lastHeight, lastHash, err := a.store.LastCommitted()
+	if err != nil {
+		return nil, err
+	}
+	if want := a.params.NextHeight(lastHeight); req.Height != want {
+		return nil, fmt.Errorf("finalize height %d after committed height %d (want %d)", req.Height, lastHeight, want)
+	}
+	snap := a.store.Snapshot()
+	defer snap.Discard()
+	var proposer tx.Address
+	copy(proposer[:], req.ProposerAddress)
+	ov := ledger.NewOverlay(snap, a.params, req.Height)
+
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	block := &sequencerv1.BlockResponse{
+		Height: req.Height, TimeUnixNano: req.Time.UnixNano(), Proposer: req.ProposerAddress,
+	}
+	fin := &finalized{}
+	codes := make([]uint32, len(req.Txs))
+	rollupItems := newRollupCollector()
+	touched := make(map[tx.Address]bool)
+	userTxs := 0
+	for i, raw := range req.Txs {
+		h := tx.HashOf(raw)
+		fin.hashes = append(fin.hashes, h)
+		bt := &sequencerv1.BlockTx{Hash: h.String(), Size_: uint32(len(raw))}
+		block.Txs = append(block.Txs, bt)
+		if i == 0 && a.extensionsExpected(req.Height) && IsSystemTx(raw) {
+			bt.System = true
+			results[i] = &abci.ExecTxResult{Code: abci.CodeTypeOK, Log: "vote extensions"}
+			continue
+		}
+		t, err := a.decodeVerified(raw)
+		if err == nil {
+			bt.Sender, bt.Nonce, bt.Fee = t.Sender[:], t.Nonce, t.Fee
+			err = ov.Apply(t, proposer)
+		}
+		if err != nil {
+			if tx.CodeOf(err) == tx.ErrInternal.Code {
+				return nil, err
+			}
+			codes[i] = tx.CodeOf(err)
+			results[i] = &abci.ExecTxResult{Code: codes[i], Codespace: tx.Codespace, Log: err.Error()}
+			a.status.Reject(h, err)
+			continue
+		}
+		if !touched[t.Sender] {
+			touched[t.Sender] = true
+			fin.touched = append(fin.touched, t.Sender)
+		}
+		rollupItems.add(t, uint32(i))
+		results[i] = &abci.ExecTxResult{Code: abci.CodeTypeOK}
+		userTxs++
+	}
+	if a.params.Fair.Enabled && a.extensionsExpected(req.Height) {
+		a.metrics.fairOrderedTxs.Add(float64(userTxs))
+	}
+	accounts, rollups := ov.Changes()
+	appHash := ledger.AppHash(lastHash, req.Height, accounts, rollups)
+	block.AppHash = appHash
+	fin.pending = &state.Pending{
+		Height: req.Height, AppHash: appHash, Accounts: accounts, Rollups: rollups,
+		Block: block, TxCodes: codes, RollupBlocks: rollupItems.blocks(req.Height),
+		LastBlock: &state.BlockMeta{Hash: req.Hash, TimeUnix: req.Time.UnixMilli()},
+	}
+	a.pending = fin
+	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: appHash}, nil
+}
+
+// Commit implements abci.Application: it persists the last finalized block
+// atomically, then updates the app pool.
+func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse, error) {
+	fin := a.pending
+	if fin == nil {
+		return nil, fmt.Errorf("commit without a finalized block")
+	}
+	if err := a.store.Commit(fin.pending); err != nil {
+		return nil, fmt.Errorf("committing height %d: %w", fin.pending.Height, err)
+	}
+	a.pending = nil
+	for _, h := range fin.hashes {
+		if e, ok := a.pool.Get(h); ok {
+			a.metrics.inclusionDelay.Observe(float64(fin.pending.Height - e.SeenHeight))
+		}
+	}
+	a.pool.SetHeight(fin.pending.Height)
+	snap := a.store.Snapshot()
+	defer snap.Discard()
+	evicted, err := a.pool.Update(fin.hashes, fin.touched, snap.Account)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range evicted {
+		a.status.Reject(e.Hash, e.Err)
+	}
+	return &abci.CommitResponse{}, nil
+}
+
+// rollupCollector gathers each rollup's items of a block in block order,
+// with rollups listed in the order they first appear.
+type rollupCollector struct {
+	order []tx.RollupID
+	items map[tx.RollupID][]*sequencerv1.RollupItem
+}
+
+func newRollupCollector() *rollupCollector {
+	return &rollupCollector{items: make(map[tx.RollupID][]*sequencerv1.RollupItem)}
+}
+
+func (c *rollupCollector) add(t *tx.Tx, txIndex uint32) {
+	push := func(id tx.RollupID, data []byte, action uint32) {
+		if _, ok := c.items[id]; !ok {
+			c.order = append(c.order, id)
+		}
+		c.items[id] = append(c.items[id], &sequencerv1.RollupItem{
+			TxHash: t.Hash.String(), TxIndex: txIndex, ActionIndex: action, Data: data,
+		})
+	}
+	for ai, act := range t.Actions {
+		switch act := act.(type) {
+		case *tx.RollupData:
+			push(act.Rollup, act.Data, uint32(ai))
+		case *tx.Bundle:
+			for _, l := range act.Legs {
+				push(l.Rollup, l.Data, uint32(ai))
+			}
+		}
+	}
+}
+
+func (c *rollupCollector) blocks(height int64) []*sequencerv1.RollupBlockResponse {
+	out := make([]*sequencerv1.RollupBlockResponse, 0, len(c.order))
+	for _, id := range c.order {
+		id := id
+		out = append(out, &sequencerv1.RollupBlockResponse{RollupId: id[:], Height: height, Items: c.items[id]})
+	}
+	return out
+}

@@ -1,0 +1,174 @@
+package consensus
+
+import (
+	"context"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
+
+	"github.com/ordolabs/ordo/ordering"
+	"github.com/ordolabs/ordo/sequencer/state"
+	"github.com/ordolabs/ordo/sequencer/tx"
+)
+
+// PrepareProposal implements abci.Application: it ignores CometBFT's reaped
+// txs; it puts the previous height's vote extensions (E) first, then the
+// user txs ordering.Order picks from the app pool snapshot (with the fair
+// rule fed by E when fair ordering is on).
+func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
+	snap := a.store.Snapshot()
+	defer snap.Discard()
+	in := a.orderingInput(snap, req.Height, req.ProposerAddress)
+	if req.MaxTxBytes > 0 && req.MaxTxBytes < in.MaxBlockBytes {
+		in.MaxBlockBytes = req.MaxTxBytes
+	}
+	var system []byte
+	if a.extensionsExpected(req.Height) {
+		var err error
+		if system, err = encodeExtCommit(req.LocalLastCommit); err != nil {
+			return nil, err
+		}
+		in.MaxBlockBytes -= ordering.TxEncodedSize(len(system))
+		if in.MaxBlockBytes <= 0 {
+			// E alone fills the budget: propose E and no user txs (a zero
+			// budget would read as "unbounded" to ordering.Order).
+			a.logger.Info("vote extensions fill the block budget", "height", req.Height, "bytes", len(system))
+			return &abci.PrepareProposalResponse{Txs: [][]byte{system}}, nil
+		}
+		if a.params.Fair.Enabled {
+			reporters := reportersOf(req.LocalLastCommit, a.params.Fair.MaxReportEntries)
+			if committed := committedVotes(req.LocalLastCommit); len(reporters) < committed {
+				// Possible only after block sync, which does not run
+				// VerifyVoteExtension: the other validators will reject E.
+				a.logger.Info("last commit carries extensions that do not decode", "height", req.Height, "committed", committed, "decoded", len(reporters))
+			}
+			if in.Fair, err = a.fairInput(reporters); err != nil {
+				return nil, err
+			}
+		}
+	}
+	entries := a.pool.Snapshot()
+	candidates := make([]ordering.Candidate, len(entries))
+	for i, e := range entries {
+		candidates[i] = ordering.Candidate{Tx: e.Tx, Seq: e.Seq}
+	}
+	block, err := ordering.Order(in, candidates)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range block.Invalid {
+		a.pool.Remove(s.Hash)
+		a.status.Reject(s.Hash, s.Err)
+	}
+	txs := make([][]byte, 0, len(block.Txs)+1)
+	if system != nil {
+		txs = append(txs, system)
+	}
+	for _, t := range block.Txs {
+		txs = append(txs, t.Raw)
+	}
+	a.logger.Debug("prepared proposal", "height", req.Height, "txs", len(txs), "pool", len(entries))
+	return &abci.PrepareProposalResponse{Txs: txs}, nil
+}
+
+// ProcessProposal implements abci.Application: it decodes and verifies every
+// tx and re-derives the ordering rules with ordering.Check. Any violation is
+// a REJECT. The decision depends only on the proposal and committed state.
+func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+	reject := func(err error) (*abci.ProcessProposalResponse, error) {
+		a.logger.Info("rejecting proposal", "height", req.Height, "proposer", req.ProposerAddress, "reason", err)
+		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
+	}
+	raws := req.Txs
+	var fair *ordering.FairInput
+	budget := a.params.MaxBlockTxBytes // for user txs, after E (as PrepareProposal counts)
+	if a.extensionsExpected(req.Height) {
+		if len(raws) == 0 {
+			return reject(tx.Errorf(tx.ErrBlockRule, "block carries no vote extensions"))
+		}
+		ext, err := decodeExtCommit(raws[0])
+		if err != nil {
+			return reject(tx.Errorf(tx.ErrBlockRule, "%v", err))
+		}
+		reporters, err := verifyExtCommit(a.params.ChainID, req.Height-1, ext, req.ProposedLastCommit, a.vals, a.params.Fair.MaxReportEntries)
+		if err != nil {
+			return reject(tx.Errorf(tx.ErrBlockRule, "vote extensions: %v", err))
+		}
+		if a.params.Fair.Enabled {
+			if fair, err = a.fairInput(reporters); err != nil {
+				return nil, err
+			}
+		}
+		budget -= ordering.TxEncodedSize(len(raws[0]))
+		raws = raws[1:]
+		if budget <= 0 && len(raws) > 0 {
+			return reject(tx.Errorf(tx.ErrBlockRule, "vote extensions take the whole block budget, yet the block has %d user txs", len(raws)))
+		}
+	}
+	txs := make([]*tx.Tx, len(raws))
+	for i, raw := range raws {
+		t, err := a.decodeVerified(raw)
+		if err != nil {
+			return reject(tx.Errorf(tx.ErrBlockRule, "tx %d: %v", i, err))
+		}
+		txs[i] = t
+	}
+	snap := a.store.Snapshot()
+	defer snap.Discard()
+	in := a.orderingInput(snap, req.Height, req.ProposerAddress)
+	in.Fair = fair
+	in.MaxBlockBytes = budget
+	if err := ordering.Check(in, txs); err != nil {
+		if tx.CodeOf(err) == tx.ErrInternal.Code {
+			return nil, err
+		}
+		return reject(err)
+	}
+	return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_ACCEPT}, nil
+}
+
+func (a *App) orderingInput(snap *state.Snapshot, height int64, proposer []byte) ordering.Input {
+	var p tx.Address
+	copy(p[:], proposer)
+	return ordering.Input{
+		Params:        a.params,
+		Height:        height,
+		Proposer:      p,
+		MaxBlockBytes: a.params.MaxBlockTxBytes,
+		State:         snap,
+	}
+}
+
+// extensionsExpected reports whether block `height` must carry the vote
+// extensions of height-1 as its first tx.
+func (a *App) extensionsExpected(height int64) bool {
+	// Block height-1 must exist (height-1 ≥ initial height) and its votes
+	// must carry extensions (height-1 ≥ the enable height).
+	return a.params.VoteExtensionsHeight > 0 && height > max(a.params.VoteExtensionsHeight, a.params.InitialHeight)
+}
+
+// fairInput assembles the fair-ordering input for the next block from the
+// verified reporters and the last committed block.
+func (a *App) fairInput(reporters []ordering.Reporter) (*ordering.FairInput, error) {
+	last, err := a.store.LastBlock()
+	if err != nil {
+		return nil, err
+	}
+	return &ordering.FairInput{
+		Params:     a.params.Fair,
+		TotalPower: a.vals.total,
+		Reporters:  reporters,
+		BlockTime:  last.TimeUnix,
+		PrevHash:   last.Hash,
+	}, nil
+}
+
+func committedVotes(ext abci.ExtendedCommitInfo) int {
+	n := 0
+	for _, v := range ext.Votes {
+		if v.BlockIdFlag == cmtproto.BlockIDFlagCommit {
+			n++
+		}
+	}
+	return n
+}
