@@ -1,0 +1,67 @@
+// Package api serves Ordo's public gRPC services (ordo.sequencer.v1):
+// transaction submission and queries over committed state.
+package api
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"google.golang.org/grpc"
+
+	"github.com/ordolabs/ordo/mempool"
+	sequencerv1 "github.com/ordolabs/ordo/proto/ordo/sequencer/v1"
+	"github.com/ordolabs/ordo/sequencer/ledger"
+	"github.com/ordolabs/ordo/sequencer/state"
+	"github.com/ordolabs/ordo/sequencer/tx"
+)
+
+// Submitter hands raw tx bytes to the node's mempool (CometBFT's, which calls
+// the app's CheckTx and gossips the tx) and returns the CheckTx verdict.
+type Submitter interface {
+	Submit(ctx context.Context, raw []byte) (code uint32, log string, err error)
+}
+
+// Rejections reports why a tx was rejected or evicted, if remembered.
+type Rejections interface {
+	Rejection(h tx.Hash) (error, bool)
+}
+
+// Backend is what the services read and call.
+type Backend struct {
+	ChainID    func() string
+	Params     func() ledger.Params
+	Store      *state.Store
+	Pool       *mempool.Pool
+	Rejections Rejections
+	Submitter  Submitter
+	Version    string
+}
+
+// Server implements SubmissionService and QueryService.
+type Server struct {
+	b Backend
+}
+
+// NewServer returns a server over b.
+func NewServer(b Backend) *Server { return &Server{b: b} }
+
+// Register adds both services to a gRPC server.
+func (s *Server) Register(g *grpc.Server) {
+	sequencerv1.RegisterSubmissionServiceServer(g, s)
+	sequencerv1.RegisterQueryServiceServer(g, s)
+}
+
+// Listen starts serving on addr and returns the gRPC server (stop it with
+// GracefulStop or Stop) and the bound address.
+func (s *Server) Listen(addr string) (*grpc.Server, net.Addr, error) {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("grpc listen on %s: %w", addr, err)
+	}
+	g := grpc.NewServer(grpc.MaxRecvMsgSize(16 << 20))
+	s.Register(g)
+	// Serve returns when Stop closes the listener; nothing to report then.
+	go func() { _ = g.Serve(lis) }()
+	return g, lis.Addr(), nil
+}
