@@ -1,0 +1,150 @@
+package node
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/template"
+	"time"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
+	"github.com/spf13/viper"
+
+	"github.com/ordolabs/ordo/mempool"
+)
+
+// Config is a node's full configuration: CometBFT's config.toml plus Ordo's
+// config/ordo.toml, both under the home folder.
+type Config struct {
+	Comet *cmtcfg.Config
+	Ordo  OrdoConfig
+}
+
+// OrdoConfig is config/ordo.toml.
+type OrdoConfig struct {
+	GRPC    GRPCConfig     `mapstructure:"grpc"`
+	Mempool mempool.Config `mapstructure:"mempool"`
+	State   StateConfig    `mapstructure:"state"`
+}
+
+// GRPCConfig configures the public gRPC API.
+type GRPCConfig struct {
+	// Address is host:port to listen on.
+	Address string `mapstructure:"address"`
+}
+
+// StateConfig configures the badger state store.
+type StateConfig struct {
+	// SyncWrites fsyncs every block commit.
+	SyncWrites bool `mapstructure:"sync_writes"`
+}
+
+// DefaultOrdoConfig returns ordo.toml's defaults.
+func DefaultOrdoConfig() OrdoConfig {
+	return OrdoConfig{
+		GRPC:    GRPCConfig{Address: "127.0.0.1:9090"},
+		Mempool: mempool.DefaultConfig(),
+		State:   StateConfig{SyncWrites: true},
+	}
+}
+
+// ValidateBasic checks the Ordo config; it never fills defaults.
+func (c OrdoConfig) ValidateBasic() error {
+	if c.GRPC.Address == "" {
+		return fmt.Errorf("ordo.toml: grpc.address is empty")
+	}
+	if err := c.Mempool.Validate(); err != nil {
+		return fmt.Errorf("ordo.toml: %w", err)
+	}
+	return nil
+}
+
+// DefaultCometConfig returns the CometBFT config Ordo starts from: CometBFT's
+// defaults with block timing suited to a sequencer and the tx indexer off
+// (Ordo indexes txs in its own store).
+func DefaultCometConfig(home string) *cmtcfg.Config {
+	c := cmtcfg.DefaultConfig()
+	c.SetRoot(home)
+	c.Consensus.TimeoutCommit = 500 * time.Millisecond
+	c.Consensus.TimeoutPropose = 2 * time.Second
+	c.TxIndex.Indexer = "null"
+	c.Mempool.Size = 10_000
+	c.Mempool.MaxTxsBytes = 256 << 20
+	c.Mempool.CacheSize = 200_000
+	c.Instrumentation.Prometheus = true
+	// Rollup batches are large: CometBFT's 5 MB/s per-peer rate limit and
+	// 1 kB packets would cap ordered data far below the spec's 20 MB/s.
+	c.P2P.SendRate = 64 << 20
+	c.P2P.RecvRate = 64 << 20
+	c.P2P.MaxPacketMsgPayloadSize = 10240
+	return c
+}
+
+// OrdoConfigFile is where ordo.toml lives in a home folder.
+func OrdoConfigFile(home string) string { return filepath.Join(home, "config", "ordo.toml") }
+
+// LoadConfig reads both config files from home and validates them.
+func LoadConfig(home string) (*Config, error) {
+	comet := DefaultCometConfig(home)
+	v := viper.New()
+	v.SetConfigFile(filepath.Join(home, "config", "config.toml"))
+	if err := v.ReadInConfig(); err != nil {
+		return nil, fmt.Errorf("reading CometBFT config (did you run `ordo init`?): %w", err)
+	}
+	if err := v.Unmarshal(comet); err != nil {
+		return nil, fmt.Errorf("parsing config.toml: %w", err)
+	}
+	comet.SetRoot(home)
+	if err := comet.ValidateBasic(); err != nil {
+		return nil, fmt.Errorf("config.toml: %w", err)
+	}
+	ordo := DefaultOrdoConfig()
+	ov := viper.New()
+	ov.SetConfigFile(OrdoConfigFile(home))
+	if err := ov.ReadInConfig(); err != nil {
+		return nil, fmt.Errorf("reading ordo.toml: %w", err)
+	}
+	if err := ov.Unmarshal(&ordo); err != nil {
+		return nil, fmt.Errorf("parsing ordo.toml: %w", err)
+	}
+	if err := ordo.ValidateBasic(); err != nil {
+		return nil, err
+	}
+	return &Config{Comet: comet, Ordo: ordo}, nil
+}
+
+var ordoTemplate = template.Must(template.New("ordo.toml").Parse(`# Ordo node configuration. CometBFT's settings are in config.toml.
+
+[grpc]
+# Address of the public gRPC API (ordo.sequencer.v1 submission and queries).
+address = "{{.GRPC.Address}}"
+
+[mempool]
+# App-side pool limits (CometBFT's [mempool] section bounds its gossip pool).
+max_txs = {{.Mempool.MaxTxs}}
+max_bytes = {{.Mempool.MaxBytes}}
+max_txs_per_account = {{.Mempool.MaxTxsPerAccount}}
+# How far past an account's committed nonce a tx may be parked, and how
+# many txs one account may have waiting for a missing nonce.
+max_nonce_gap = {{.Mempool.MaxNonceGap}}
+max_parked_per_account = {{.Mempool.MaxParkedPerAccount}}
+# How long a tx may wait before it is evicted.
+ttl = "{{.Mempool.TTL}}"
+# The gRPC API refuses new submissions once CometBFT's mempool holds this
+# fraction of its size; the rest is kept for txs gossiped by peers.
+submit_fill = {{.Mempool.SubmitFill}}
+
+[state]
+# fsync the state store on every block commit.
+sync_writes = {{.State.SyncWrites}}
+`))
+
+// WriteOrdoConfig writes ordo.toml.
+func WriteOrdoConfig(home string, c OrdoConfig) error {
+	var buf bytes.Buffer
+	if err := ordoTemplate.Execute(&buf, c); err != nil {
+		return err
+	}
+	return os.WriteFile(OrdoConfigFile(home), buf.Bytes(), 0o644)
+}

@@ -1,0 +1,222 @@
+// Package node wires one Ordo validator together. New is the one place the
+// pipeline is assembled, in the order a transaction travels:
+//
+//	gRPC API (sequencer/api) → CometBFT mempool + app pool (mempool) →
+//	consensus handlers (consensus) → ordering rules (ordering) →
+//	ledger and state store (sequencer/ledger, sequencer/state)
+//
+// DA posting and rollup delivery attach here as they land.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	cmtcfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/libs/log"
+	cmtmempool "github.com/cometbft/cometbft/mempool"
+	cmtnode "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	"google.golang.org/grpc"
+
+	"github.com/ordolabs/ordo/consensus"
+	"github.com/ordolabs/ordo/mempool"
+	"github.com/ordolabs/ordo/sequencer/api"
+	"github.com/ordolabs/ordo/sequencer/state"
+	"github.com/ordolabs/ordo/sequencer/tx"
+)
+
+// Node is a running (or startable) Ordo validator or full node.
+type Node struct {
+	cfg    *Config
+	logger log.Logger
+
+	store *state.Store
+	pool  *mempool.Pool
+	app   *consensus.App
+	comet *cmtnode.Node
+	api   *api.Server
+
+	grpc     *grpc.Server
+	grpcAddr net.Addr
+}
+
+// Option adjusts how New assembles a node.
+type Option func(*options)
+
+type options struct {
+	wrapApp func(*consensus.App) abci.Application
+}
+
+// WithAppWrapper makes CometBFT talk to wrap(app) instead of the Ordo app
+// itself. Tests use it to build byzantine validators (a proposer that
+// breaks the rules) and to observe ABCI calls; production never sets it.
+func WithAppWrapper(wrap func(*consensus.App) abci.Application) Option {
+	return func(o *options) { o.wrapApp = wrap }
+}
+
+// New assembles a node from its configuration. Call Start to run it.
+func New(cfg *Config, logger log.Logger, opts ...Option) (*Node, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	store, err := state.Open(filepath.Join(cfg.Comet.DBDir(), "ordo-state"), state.Options{
+		SyncWrites: cfg.Ordo.State.SyncWrites, Logger: badgerLogger{logger.With("module", "state")},
+	})
+	if err != nil {
+		return nil, err
+	}
+	pool := mempool.New(cfg.Ordo.Mempool, time.Now)
+	app, err := consensus.NewApp(store, pool, logger.With("module", "ordo"))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	var abciApp abci.Application = app
+	if o.wrapApp != nil {
+		abciApp = o.wrapApp(app)
+	}
+	comet, err := newCometNode(cfg.Comet, abciApp, logger)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	n := &Node{cfg: cfg, logger: logger, store: store, pool: pool, app: app, comet: comet}
+	n.api = api.NewServer(api.Backend{
+		ChainID:    func() string { return comet.GenesisDoc().ChainID },
+		Params:     app.Params,
+		Store:      store,
+		Pool:       pool,
+		Rejections: app.Status(),
+		Submitter: mempoolSubmitter{
+			mp:       comet.Mempool(),
+			maxLocal: int(cfg.Ordo.Mempool.SubmitFill * float64(cfg.Comet.Mempool.Size)),
+		},
+		Version: consensus.Version,
+	})
+	return n, nil
+}
+
+func newCometNode(c *cmtcfg.Config, app abci.Application, logger log.Logger) (*cmtnode.Node, error) {
+	nodeKey, err := p2p.LoadNodeKey(c.NodeKeyFile())
+	if err != nil {
+		return nil, fmt.Errorf("loading node key %s: %w", c.NodeKeyFile(), err)
+	}
+	for _, f := range []string{c.PrivValidatorKeyFile(), c.PrivValidatorStateFile(), c.GenesisFile()} {
+		if _, err := os.Stat(f); err != nil {
+			return nil, fmt.Errorf("%w (run `ordo init` to create the home folder)", err)
+		}
+	}
+	pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
+	return cmtnode.NewNode(context.Background(), c, pv, nodeKey,
+		proxy.NewConsensusSyncLocalClientCreator(app),
+		cmtnode.DefaultGenesisDocProviderFunc(c),
+		cmtcfg.DefaultDBProvider,
+		cmtnode.DefaultMetricsProvider(c.Instrumentation),
+		logger,
+	)
+}
+
+// Start starts CometBFT (which runs the ABCI handshake and replays missing
+// blocks) and then the gRPC API.
+func (n *Node) Start() error {
+	if err := n.comet.Start(); err != nil {
+		return fmt.Errorf("starting CometBFT: %w", err)
+	}
+	g, addr, err := n.api.Listen(n.cfg.Ordo.GRPC.Address)
+	if err != nil {
+		_ = n.comet.Stop()
+		return err
+	}
+	n.grpc, n.grpcAddr = g, addr
+	n.logger.Info("ordo node started", "grpc", addr.String(), "rpc", n.cfg.Comet.RPC.ListenAddress, "p2p", n.cfg.Comet.P2P.ListenAddress)
+	return nil
+}
+
+// Stop stops the API and CometBFT, then closes the state store.
+func (n *Node) Stop() error {
+	if n.grpc != nil {
+		n.grpc.Stop()
+	}
+	var errs []error
+	if n.comet.IsRunning() {
+		if err := n.comet.Stop(); err != nil {
+			errs = append(errs, err)
+		}
+		n.comet.Wait()
+	}
+	errs = append(errs, n.store.Close())
+	return errors.Join(errs...)
+}
+
+// GRPCAddr is the bound gRPC address (after Start).
+func (n *Node) GRPCAddr() net.Addr { return n.grpcAddr }
+
+// mempoolSubmitter submits through CometBFT's mempool, which runs CheckTx
+// and gossips accepted txs to peers.
+//
+// New submissions are refused once the mempool holds maxLocal txs, below
+// its full size: the headroom is kept for txs gossiped from peers. Under
+// overload clients are pushed back while every tx already admitted
+// somewhere still reaches the other validators — which fair ordering
+// needs, since a tx is eligible only once validators holding more than 1/3
+// of the power report it.
+type mempoolSubmitter struct {
+	mp       cmtmempool.Mempool
+	maxLocal int
+}
+
+func (s mempoolSubmitter) Submit(ctx context.Context, raw []byte) (uint32, string, error) {
+	if n := s.mp.Size(); s.maxLocal > 0 && n >= s.maxLocal {
+		return tx.ErrMempoolFull.Code, tx.Errorf(tx.ErrMempoolFull,
+			"node busy: its mempool holds %d txs and takes new submissions below %d (the rest is kept for peers' gossip); retry shortly or submit to another validator",
+			n, s.maxLocal).Error(), nil
+	}
+	reqRes, err := s.mp.CheckTx(raw, "")
+	if err != nil {
+		return mempoolVerdict(err, raw)
+	}
+	done := make(chan struct{})
+	go func() { reqRes.Wait(); close(done) }()
+	select {
+	case <-ctx.Done():
+		return 0, "", ctx.Err()
+	case <-done:
+	}
+	if err := reqRes.Error(); err != nil {
+		return mempoolVerdict(err, raw)
+	}
+	res := reqRes.Response.GetCheckTx()
+	return res.Code, res.Log, nil
+}
+
+// mempoolVerdict turns CometBFT mempool errors into Ordo codes: the app's
+// own rejection (ErrInvalidTx carries its code and log), duplicates, size
+// and capacity. Anything else is an error of the node, not of the tx.
+func mempoolVerdict(err error, raw []byte) (uint32, string, error) {
+	var (
+		invalid  cmtmempool.ErrInvalidTx
+		tooLarge cmtmempool.ErrTxTooLarge
+		full     cmtmempool.ErrMempoolIsFull
+	)
+	switch {
+	case errors.As(err, &invalid):
+		return invalid.Code, invalid.Log, nil
+	case errors.Is(err, cmtmempool.ErrTxInCache), errors.Is(err, cmtmempool.ErrTxInMempool):
+		return tx.ErrDuplicate.Code, tx.Errorf(tx.ErrDuplicate, "tx %s was already received", tx.HashOf(raw)).Error(), nil
+	case errors.As(err, &tooLarge):
+		return tx.ErrTooLarge.Code, tx.Errorf(tx.ErrTooLarge, "%v", err).Error(), nil
+	case errors.As(err, &full), errors.Is(err, cmtmempool.ErrRecheckFull):
+		return tx.ErrMempoolFull.Code, tx.Errorf(tx.ErrMempoolFull, "%v", err).Error(), nil
+	}
+	return 0, "", err
+}
