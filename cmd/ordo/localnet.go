@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ordolabs/ordo/testnet"
+)
+
+func localnetCmd() *cobra.Command {
+	var (
+		validators int
+		dir        string
+		interval   time.Duration
+		firstIP    int
+	)
+	cmd := &cobra.Command{
+		Use:   "localnet",
+		Short: "Run an N-validator network on this machine (separate processes on 127.0.0.1..N) until Ctrl-C",
+		Long: `Run a local Ordo network: N validators as separate ordo processes on
+127.0.0.1 to 127.0.0.N (RPC 26657, P2P 26656, gRPC 9090, metrics 26660 on
+each address), with funded dev accounts (keys dev0, dev1, ... in
+<dir>/client) and the demo rollups demo-a and demo-b registered at genesis.
+The folder is recreated on every run. Ctrl-C stops every validator.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			bin, err := os.Executable()
+			if err != nil {
+				return fmt.Errorf("locating the ordo binary: %w", err)
+			}
+			if dir == "" {
+				dir = filepath.Join(defaultHome(), "localnet")
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "setting up %d validators in %s ...\n", validators, dir)
+			net, err := testnet.Setup(testnet.Options{
+				Validators: validators, Dir: dir, Binary: bin, FixedPorts: true, FirstIP: firstIP,
+				BlockInterval: interval, Progress: out,
+			})
+			if err != nil {
+				return err
+			}
+			if err := net.Start(); err != nil {
+				return err
+			}
+			defer func() {
+				fmt.Fprintln(out, "stopping validators ...")
+				if err := net.Stop(); err != nil {
+					fmt.Fprintln(out, "stop:", err)
+				}
+				fmt.Fprintln(out, "stopped; homes and logs are kept in", dir)
+			}()
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			waitCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+			err = net.WaitForHeight(waitCtx, 1)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("localnet did not produce its first block: %w", err)
+			}
+			printSummary(out, net)
+			return followHeights(ctx, out, net)
+		},
+	}
+	cmd.Flags().IntVar(&validators, "validators", 4, "number of validators")
+	cmd.Flags().StringVar(&dir, "dir", "", "folder for homes and logs (default <home>/localnet)")
+	cmd.Flags().IntVar(&firstIP, "first-ip", 1, "last octet of validator0's address (validators use 127.0.0.FIRST-IP onwards)")
+	cmd.Flags().DurationVar(&interval, "block-interval", 500*time.Millisecond, "CometBFT timeout_commit")
+	return cmd
+}
+
+func printSummary(out io.Writer, net *testnet.Network) {
+	fmt.Fprintf(out, "\nOrdo localnet %q is up.\n\n", net.ChainID)
+	fmt.Fprintf(out, "%-11s %-22s %-22s %-22s %s\n", "validator", "gRPC", "CometBFT RPC", "P2P", "metrics")
+	for _, v := range net.Validators {
+		fmt.Fprintf(out, "%-11s %-22s %-22s %-22s %s\n", v.Moniker, v.GRPCAddr, "http://"+v.RPCAddr, v.P2PAddr, "http://"+v.MetricsAddr+"/metrics")
+	}
+	fmt.Fprintf(out, "\nhomes and logs:\n")
+	for _, v := range net.Validators {
+		fmt.Fprintf(out, "  %s  (log %s)\n", v.Home, v.LogFile)
+	}
+	var names []string
+	for _, k := range net.DevKeys {
+		names = append(names, k.Name)
+	}
+	fmt.Fprintf(out, "\ndev account keys (%s) are in %s\n", strings.Join(names, ", "), net.ClientHome)
+	fmt.Fprintf(out, "rollups: %s\n\ntry, in another terminal:\n", strings.Join(net.Opts.Rollups, ", "))
+	fmt.Fprintf(out, "  ordo tx submit --home %s --node %s --from dev0 --rollup %s --data hello\n", net.ClientHome, net.Validators[0].GRPCAddr, net.Opts.Rollups[0])
+	fmt.Fprintf(out, "  ordo query block HEIGHT --node %s\n", net.Validators[0].GRPCAddr)
+	fmt.Fprintf(out, "  (with `go run ./cmd/ordo` in place of `ordo` from a source checkout)\n\nCtrl-C stops the network.\n\n")
+}
+
+// followHeights prints each validator's height every few seconds until ctx
+// ends or a validator exits.
+func followHeights(ctx context.Context, out io.Writer, net *testnet.Network) error {
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		var parts []string
+		for _, v := range net.Validators {
+			if !v.Running() {
+				return fmt.Errorf("%s exited; see %s", v.Moniker, v.LogFile)
+			}
+			qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			h, err := net.Height(qctx, v.Index)
+			cancel()
+			if err != nil {
+				parts = append(parts, v.Moniker+"=?")
+				continue
+			}
+			parts = append(parts, fmt.Sprintf("%s=%d", v.Moniker, h))
+		}
+		fmt.Fprintf(out, "%s heights: %s\n", time.Now().Format("15:04:05"), strings.Join(parts, " "))
+	}
+}
