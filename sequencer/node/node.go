@@ -120,7 +120,7 @@ func newCometNode(c *cmtcfg.Config, app abci.Application, logger log.Logger) (*c
 	return cmtnode.NewNode(context.Background(), c, pv, nodeKey,
 		proxy.NewConsensusSyncLocalClientCreator(app),
 		cmtnode.DefaultGenesisDocProviderFunc(c),
-		cmtcfg.DefaultDBProvider,
+		closeGuardedDBProvider(cmtcfg.DefaultDBProvider),
 		cmtnode.DefaultMetricsProvider(c.Instrumentation),
 		logger,
 	)
