@@ -139,7 +139,7 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	for i := range cs.Rollups {
 		cs.Rollups[i].RegisteredHeight = req.InitialHeight
 	}
-	appHash := ledger.AppHash(nil, 0, cs.Accounts, cs.Rollups)
+	appHash := GenesisCommitment(cs.Accounts, cs.Rollups).AppHash()
 	if _, stored, err := a.store.LastCommitted(); err != nil {
 		return nil, err
 	} else if stored != nil && !bytes.Equal(stored, appHash) {

@@ -8,6 +8,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/ordolabs/ordo/ordering"
+	"github.com/ordolabs/ordo/sequencer/commitment"
 	"github.com/ordolabs/ordo/sequencer/ledger"
 	"github.com/ordolabs/ordo/sequencer/tx"
 )
@@ -114,8 +115,9 @@ func TestBlockCycle(t *testing.T) {
 			t.Fatal("app hashes diverge at height 2")
 		}
 	}
-	// The app hash is the documented chain: previous hash, height, and
-	// the changed accounts sorted by address.
+	// The app hash is the documented chain: previous hash, height, the
+	// digest of the changed accounts sorted by address, and the rollups
+	// tree (one entry: gamma's single item).
 	changed := []ledger.AccountChange{
 		{Address: alice.addr, Account: proposer.account(t, alice.addr)},
 		{Address: valAddr, Account: proposer.account(t, valAddr)},
@@ -123,12 +125,25 @@ func TestBlockCycle(t *testing.T) {
 	if bytes.Compare(changed[0].Address[:], changed[1].Address[:]) > 0 {
 		changed[0], changed[1] = changed[1], changed[0]
 	}
-	if want := ledger.AppHash(r1.AppHash, 2, changed, nil); !bytes.Equal(r2.AppHash, want) {
+	gammaItem := commitment.Item{
+		TxHash: tx.HashOf(a2), TxIndex: 0, ActionIndex: 0, Sender: alice.addr,
+		Data: bytes.Repeat([]byte{'d'}, 64),
+	}
+	tree, err := commitment.NewTree([]commitment.Entry{commitment.EntryFor(tx.RollupIDFromName("gamma"), []commitment.Item{gammaItem})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want2 := commitment.Block{
+		PrevAppHash: r1.AppHash, Height: 2, StateDigest: ledger.StateDigest(changed, nil),
+		RollupEntries: 1, RollupsRoot: tree.Root(),
+	}
+	if want := want2.AppHash(); !bytes.Equal(r2.AppHash, want) {
 		t.Fatalf("height 2 app hash %X, want %X", r2.AppHash, want)
 	}
 	// An empty block still moves the chained app hash.
 	r3 := proposer.decide(t, 3, nil)
-	if want := ledger.AppHash(r2.AppHash, 3, nil, nil); !bytes.Equal(r3.AppHash, want) || bytes.Equal(r3.AppHash, r2.AppHash) {
+	want3 := commitment.Block{PrevAppHash: r2.AppHash, Height: 3, StateDigest: ledger.StateDigest(nil, nil), RollupsRoot: commitment.EmptyRoot()}
+	if want := want3.AppHash(); !bytes.Equal(r3.AppHash, want) || bytes.Equal(r3.AppHash, r2.AppHash) {
 		t.Fatalf("empty block app hash %X, want %X", r3.AppHash, want)
 	}
 	if r := replayer.decide(t, 3, nil); !bytes.Equal(r.AppHash, r3.AppHash) {

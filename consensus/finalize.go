@@ -7,6 +7,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	sequencerv1 "github.com/ordolabs/ordo/proto/ordo/sequencer/v1"
+	"github.com/ordolabs/ordo/sequencer/commitment"
 	"github.com/ordolabs/ordo/sequencer/ledger"
 	"github.com/ordolabs/ordo/sequencer/state"
 	"github.com/ordolabs/ordo/sequencer/tx"
@@ -84,12 +85,22 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		a.metrics.fairOrderedTxs.Add(float64(userTxs))
 	}
 	accounts, rollups := ov.Changes()
-	appHash := ledger.AppHash(lastHash, req.Height, accounts, rollups)
-	block.AppHash = appHash
+	tree, err := rollupItems.tree()
+	if err != nil {
+		return nil, err
+	}
+	commit := commitment.Block{
+		PrevAppHash: lastHash, Height: req.Height,
+		StateDigest:   ledger.StateDigest(accounts, rollups),
+		RollupEntries: tree.Len(), RollupsRoot: tree.Root(),
+	}
+	appHash := commit.AppHash()
+	setCommitment(block, commit, appHash)
 	fin.pending = &state.Pending{
 		Height: req.Height, AppHash: appHash, Accounts: accounts, Rollups: rollups,
 		Block: block, TxCodes: codes, RollupBlocks: rollupItems.blocks(req.Height),
-		LastBlock: &state.BlockMeta{Hash: req.Hash, TimeUnix: req.Time.UnixMilli()},
+		RollupEntries: tree.Entries(),
+		LastBlock:     &state.BlockMeta{Hash: req.Hash, TimeUnix: req.Time.UnixMilli()},
 	}
 	a.pending = fin
 	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: appHash}, nil
@@ -128,39 +139,54 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 // with rollups listed in the order they first appear.
 type rollupCollector struct {
 	order []tx.RollupID
-	items map[tx.RollupID][]*sequencerv1.RollupItem
+	items map[tx.RollupID][]commitment.Item
 }
 
 func newRollupCollector() *rollupCollector {
-	return &rollupCollector{items: make(map[tx.RollupID][]*sequencerv1.RollupItem)}
+	return &rollupCollector{items: make(map[tx.RollupID][]commitment.Item)}
 }
 
 func (c *rollupCollector) add(t *tx.Tx, txIndex uint32) {
-	push := func(id tx.RollupID, data []byte, action uint32) {
+	push := func(id tx.RollupID, it commitment.Item) {
 		if _, ok := c.items[id]; !ok {
 			c.order = append(c.order, id)
 		}
-		c.items[id] = append(c.items[id], &sequencerv1.RollupItem{
-			TxHash: t.Hash.String(), TxIndex: txIndex, ActionIndex: action, Data: data,
-		})
+		it.TxHash, it.TxIndex, it.Sender = t.Hash, txIndex, t.Sender
+		c.items[id] = append(c.items[id], it)
 	}
 	for ai, act := range t.Actions {
 		switch act := act.(type) {
 		case *tx.RollupData:
-			push(act.Rollup, act.Data, uint32(ai))
+			push(act.Rollup, commitment.Item{ActionIndex: uint32(ai), Data: act.Data})
 		case *tx.Bundle:
-			for _, l := range act.Legs {
-				push(l.Rollup, l.Data, uint32(ai))
+			for li, l := range act.Legs {
+				push(l.Rollup, commitment.Item{
+					ActionIndex: uint32(ai), Data: l.Data,
+					BundleIndex: uint32(li), BundleCount: uint32(len(act.Legs)),
+				})
 			}
 		}
 	}
+}
+
+// tree builds the block's rollups tree.
+func (c *rollupCollector) tree() (*commitment.Tree, error) {
+	entries := make([]commitment.Entry, 0, len(c.order))
+	for _, id := range c.order {
+		entries = append(entries, commitment.EntryFor(id, c.items[id]))
+	}
+	return commitment.NewTree(entries)
 }
 
 func (c *rollupCollector) blocks(height int64) []*sequencerv1.RollupBlockResponse {
 	out := make([]*sequencerv1.RollupBlockResponse, 0, len(c.order))
 	for _, id := range c.order {
 		id := id
-		out = append(out, &sequencerv1.RollupBlockResponse{RollupId: id[:], Height: height, Items: c.items[id]})
+		items := make([]*sequencerv1.RollupItem, len(c.items[id]))
+		for i, it := range c.items[id] {
+			items[i] = commitment.ItemToProto(it)
+		}
+		out = append(out, &sequencerv1.RollupBlockResponse{RollupId: id[:], Height: height, Items: items})
 	}
 	return out
 }

@@ -146,7 +146,7 @@ func TestInitChainWritesGenesis(t *testing.T) {
 	}
 }
 
-// ledger.AppHash documents its changes as sorted by key; InitChain passes
+// ledger.StateDigest documents its changes as sorted by key; InitChain passes
 // genesis accounts and rollups in file order, so two genesis files listing
 // the same state in a different order give different app hashes.
 func TestGenesisAppHashIndependentOfListingOrder(t *testing.T) {

@@ -49,20 +49,18 @@ func DecodeRollup(b []byte) (Rollup, error) {
 	return r, nil
 }
 
-// AppHash chains the state changes of one block onto the previous app hash:
+// StateDigest commits to the state changes of one block:
 //
-//	app_hash(h) = sha256("ordo.apphash.v1" || app_hash(h-1) || be64(h) || changes)
+//	state_digest = sha256("ordo.state.v1" || changes)
 //
 // where changes lists the changed accounts then the changed rollups, each
 // sorted by key, in their canonical encodings. Every validator that executes
-// the same blocks from the same genesis computes the same hash.
-func AppHash(prev []byte, height int64, accounts []AccountChange, rollups []Rollup) []byte {
+// the same block on the same state computes the same digest; the block's
+// app hash (sequencer/commitment) chains it with the previous app hash, the
+// height and the block's rollup data.
+func StateDigest(accounts []AccountChange, rollups []Rollup) [32]byte {
 	h := sha256.New()
-	h.Write([]byte("ordo.apphash.v1"))
-	h.Write(prev)
-	var hb [8]byte
-	binary.BigEndian.PutUint64(hb[:], uint64(height))
-	h.Write(hb[:])
+	h.Write([]byte("ordo.state.v1"))
 	for _, a := range accounts {
 		h.Write([]byte{'a'})
 		h.Write(a.Address[:])
@@ -72,5 +70,7 @@ func AppHash(prev []byte, height int64, accounts []AccountChange, rollups []Roll
 		h.Write([]byte{'r'})
 		h.Write(EncodeRollup(r))
 	}
-	return h.Sum(nil)
+	var d [32]byte
+	h.Sum(d[:0])
+	return d
 }

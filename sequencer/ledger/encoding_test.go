@@ -78,13 +78,11 @@ func TestRollupEncodingRoundTrip(t *testing.T) {
 	}
 }
 
-// appHashSpec is AppHash as its doc comment specifies it, written
+// stateDigestSpec is StateDigest as its doc comment specifies it, written
 // independently.
-func appHashSpec(prev []byte, height int64, accounts []AccountChange, rollups []Rollup) []byte {
+func stateDigestSpec(accounts []AccountChange, rollups []Rollup) []byte {
 	var buf []byte
-	buf = append(buf, "ordo.apphash.v1"...)
-	buf = append(buf, prev...)
-	buf = binary.BigEndian.AppendUint64(buf, uint64(height))
+	buf = append(buf, "ordo.state.v1"...)
 	for _, a := range accounts {
 		buf = append(buf, 'a')
 		buf = append(buf, a.Address[:]...)
@@ -105,26 +103,26 @@ func appHashSpec(prev []byte, height int64, accounts []AccountChange, rollups []
 }
 
 type hashInput struct {
-	prev     []byte
-	height   int64
 	accounts []AccountChange
 	rollups  []Rollup
 }
 
 func (h hashInput) clone() hashInput {
-	c := hashInput{prev: bytes.Clone(h.prev), height: h.height}
+	c := hashInput{}
 	c.accounts = append([]AccountChange(nil), h.accounts...)
 	c.rollups = append([]Rollup(nil), h.rollups...)
 	return c
 }
 
-func (h hashInput) hash() []byte { return AppHash(h.prev, h.height, h.accounts, h.rollups) }
+func (h hashInput) hash() []byte {
+	d := StateDigest(h.accounts, h.rollups)
+	return d[:]
+}
 
-func TestAppHashMatchesSpecAndIsDeterministic(t *testing.T) {
+func TestStateDigestMatchesSpecAndIsDeterministic(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
 	for i := 0; i < 200; i++ {
-		in := hashInput{prev: make([]byte, 32), height: rng.Int63()}
-		rng.Read(in.prev)
+		in := hashInput{}
 		for j := rng.Intn(5); j > 0; j-- {
 			var a AccountChange
 			rng.Read(a.Address[:])
@@ -138,19 +136,17 @@ func TestAppHashMatchesSpecAndIsDeterministic(t *testing.T) {
 		if len(got) != sha256.Size {
 			t.Fatalf("hash of %d bytes", len(got))
 		}
-		if want := appHashSpec(in.prev, in.height, in.accounts, in.rollups); !bytes.Equal(got, want) {
-			t.Fatalf("AppHash differs from its specification: %x vs %x", got, want)
+		if want := stateDigestSpec(in.accounts, in.rollups); !bytes.Equal(got, want) {
+			t.Fatalf("StateDigest differs from its specification: %x vs %x", got, want)
 		}
 		if again := in.clone().hash(); !bytes.Equal(got, again) {
-			t.Fatal("AppHash not deterministic")
+			t.Fatal("StateDigest not deterministic")
 		}
 	}
 }
 
-func TestAppHashSensitiveToEveryInput(t *testing.T) {
+func TestStateDigestSensitiveToEveryInput(t *testing.T) {
 	base := hashInput{
-		prev:   bytes.Repeat([]byte{0xab}, 32),
-		height: 17,
 		accounts: []AccountChange{
 			{Address: tx.Address{1}, Account: Account{Balance: 100, Nonce: 1}},
 			{Address: tx.Address{2}, Account: Account{Balance: 200, Nonce: 2}},
@@ -161,9 +157,6 @@ func TestAppHashSensitiveToEveryInput(t *testing.T) {
 		},
 	}
 	mutations := map[string]func(*hashInput){
-		"prev bit":          func(h *hashInput) { h.prev[31] ^= 1 },
-		"prev empty":        func(h *hashInput) { h.prev = nil },
-		"height":            func(h *hashInput) { h.height++ },
 		"account address":   func(h *hashInput) { h.accounts[0].Address[19] ^= 1 },
 		"account balance":   func(h *hashInput) { h.accounts[0].Account.Balance++ },
 		"account nonce":     func(h *hashInput) { h.accounts[1].Account.Nonce++ },
@@ -189,21 +182,6 @@ func TestAppHashSensitiveToEveryInput(t *testing.T) {
 			t.Errorf("%q gives the same app hash as %q", name, other)
 		}
 		seen[h] = name
-	}
-}
-
-// TestAppHashChainsBlocks checks the chain property: two histories that
-// differ only in an early block differ in every later hash.
-func TestAppHashChainsBlocks(t *testing.T) {
-	changeA := []AccountChange{{Address: tx.Address{1}, Account: Account{Balance: 1}}}
-	changeB := []AccountChange{{Address: tx.Address{1}, Account: Account{Balance: 2}}}
-	genesis := AppHash(nil, 0, nil, nil)
-	ha, hb := AppHash(genesis, 1, changeA, nil), AppHash(genesis, 1, changeB, nil)
-	for h := int64(2); h < 6; h++ {
-		ha, hb = AppHash(ha, h, nil, nil), AppHash(hb, h, nil, nil)
-		if bytes.Equal(ha, hb) {
-			t.Fatalf("histories converge at height %d", h)
-		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	sequencerv1 "github.com/ordolabs/ordo/proto/ordo/sequencer/v1"
+	"github.com/ordolabs/ordo/sequencer/commitment"
 	"github.com/ordolabs/ordo/sequencer/ledger"
 	"github.com/ordolabs/ordo/sequencer/tx"
 )
@@ -31,6 +32,9 @@ type Pending struct {
 	// RollupBlocks holds the per-rollup items of the block, only for
 	// rollups that have items.
 	RollupBlocks []*sequencerv1.RollupBlockResponse
+	// RollupEntries are the entries of the block's rollups tree, sorted by
+	// rollup id; stored with Block.
+	RollupEntries []commitment.Entry
 }
 
 // Commit writes p in one transaction. It refuses to skip or repeat a height.
@@ -85,6 +89,9 @@ func (s *Store) Commit(p *Pending) error {
 				return err
 			}
 			if err := txn.Set(heightKey(prefixBlock, p.Height), b); err != nil {
+				return err
+			}
+			if err := txn.Set(heightKey(prefixEntries, p.Height), encodeEntries(p.RollupEntries)); err != nil {
 				return err
 			}
 			for _, i := range indexedTxs(p) {
@@ -160,4 +167,28 @@ func codeAt(p *Pending, i int) uint32 {
 func (s *Store) firstBlockAllowed(height int64) bool {
 	p, err := s.Params()
 	return err == nil && p.NextHeight(0) == height
+}
+
+// encodeEntries concatenates the entries' leaves (commitment.EntryLeaf).
+func encodeEntries(entries []commitment.Entry) []byte {
+	b := make([]byte, 0, len(entries)*commitment.EntryLeafSize)
+	for _, e := range entries {
+		b = append(b, commitment.EntryLeaf(e)...)
+	}
+	return b
+}
+
+func decodeEntries(b []byte) ([]commitment.Entry, error) {
+	if len(b)%commitment.EntryLeafSize != 0 {
+		return nil, fmt.Errorf("malformed rollup entries record of %d bytes", len(b))
+	}
+	out := make([]commitment.Entry, 0, len(b)/commitment.EntryLeafSize)
+	for ; len(b) > 0; b = b[commitment.EntryLeafSize:] {
+		var e commitment.Entry
+		copy(e.Rollup[:], b[0:32])
+		e.Count = binary.BigEndian.Uint32(b[32:36])
+		copy(e.DataRoot[:], b[36:68])
+		out = append(out, e)
+	}
+	return out, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	sequencerv1 "github.com/ordolabs/ordo/proto/ordo/sequencer/v1"
+	"github.com/ordolabs/ordo/sequencer/commitment"
 	"github.com/ordolabs/ordo/sequencer/ledger"
 	"github.com/ordolabs/ordo/sequencer/tx"
 )
@@ -28,6 +29,7 @@ const (
 	prefixBlock       = 'b'
 	prefixTx          = 't'
 	prefixRollupBlock = 'd'
+	prefixEntries     = 'e'
 	prefixMeta        = 'm'
 )
 
@@ -199,6 +201,21 @@ func (s *Store) RollupBlock(id tx.RollupID, height int64) (*sequencerv1.RollupBl
 			return err
 		}
 		return out.Unmarshal(b)
+	})
+	return out, err
+}
+
+// RollupEntries returns the entries of a committed block's rollups tree,
+// sorted by rollup id (empty when no rollup had items).
+func (s *Store) RollupEntries(height int64) ([]commitment.Entry, error) {
+	var out []commitment.Entry
+	err := s.db.View(func(txn *badger.Txn) error {
+		b, err := get(txn, heightKey(prefixEntries, height))
+		if err != nil {
+			return err
+		}
+		out, err = decodeEntries(b)
+		return err
 	})
 	return out, err
 }
