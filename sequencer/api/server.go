@@ -52,15 +52,22 @@ func (s *Server) Register(g *grpc.Server) {
 	sequencerv1.RegisterQueryServiceServer(g, s)
 }
 
-// Listen starts serving on addr and returns the gRPC server (stop it with
-// GracefulStop or Stop) and the bound address.
-func (s *Server) Listen(addr string) (*grpc.Server, net.Addr, error) {
+// Service is a gRPC service that registers itself on a server.
+type Service interface {
+	Register(g *grpc.Server)
+}
+
+// Listen starts serving services on addr and returns the gRPC server (stop
+// it with GracefulStop or Stop) and the bound address.
+func Listen(addr string, services ...Service) (*grpc.Server, net.Addr, error) {
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("grpc listen on %s: %w", addr, err)
 	}
 	g := grpc.NewServer(grpc.MaxRecvMsgSize(16 << 20))
-	s.Register(g)
+	for _, s := range services {
+		s.Register(g)
+	}
 	// Serve returns when Stop closes the listener; nothing to report then.
 	go func() { _ = g.Serve(lis) }()
 	return g, lis.Addr(), nil

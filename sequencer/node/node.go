@@ -44,6 +44,8 @@ type Node struct {
 	app   *consensus.App
 	comet *cmtnode.Node
 	api   *api.Server
+	// delivery serves rollups their data with proofs.
+	delivery *api.DeliveryServer
 
 	grpc     *grpc.Server
 	grpcAddr net.Addr
@@ -103,6 +105,9 @@ func New(cfg *Config, logger log.Logger, opts ...Option) (*Node, error) {
 		},
 		Version: consensus.Version,
 	})
+	n.delivery = api.NewDeliveryServer(api.DeliveryBackend{
+		Store: store, Headers: cometHeaders{comet.BlockStore()},
+	})
 	return n, nil
 }
 
@@ -132,7 +137,7 @@ func (n *Node) Start() error {
 	if err := n.comet.Start(); err != nil {
 		return fmt.Errorf("starting CometBFT: %w", err)
 	}
-	g, addr, err := n.api.Listen(n.cfg.Ordo.GRPC.Address)
+	g, addr, err := api.Listen(n.cfg.Ordo.GRPC.Address, n.api, n.delivery)
 	if err != nil {
 		_ = n.comet.Stop()
 		return err

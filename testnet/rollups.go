@@ -1,0 +1,67 @@
+package testnet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	deliveryv1 "github.com/ordolabs/ordo/proto/ordo/delivery/v1"
+	"github.com/ordolabs/ordo/rollup-adapters/sdk"
+	"github.com/ordolabs/ordo/sequencer/tx"
+)
+
+// RollupConn is the rollup SDK connected to one validator for one rollup.
+type RollupConn struct {
+	Client   *sdk.Client
+	Verifier *sdk.Verifier
+	Light    *sdk.LightClient
+	// Delivery is the raw delivery service, unverified (for tests that
+	// tamper with deliveries).
+	Delivery deliveryv1.DeliveryServiceClient
+	conn     *grpc.ClientConn
+}
+
+// Close closes the connection and the light client.
+func (c *RollupConn) Close() error {
+	return errors.Join(c.conn.Close(), c.Light.Close())
+}
+
+// RollupClient connects the rollup SDK to validator i's delivery service
+// for rollup. Its light client uses validator i as primary and the other
+// validators as witnesses, and trusts header 1 as validator i reports it,
+// which is acceptable for a development network only. Height 1 must be
+// committed.
+func (n *Network) RollupClient(ctx context.Context, i int, rollup tx.RollupID) (*RollupConn, error) {
+	primary := "http://" + n.Validators[i].RPCAddr
+	var witnesses []string
+	for j, v := range n.Validators {
+		if j != i {
+			witnesses = append(witnesses, "http://"+v.RPCAddr)
+		}
+	}
+	hash, err := sdk.TrustFromNode(ctx, primary, 1)
+	if err != nil {
+		return nil, err
+	}
+	lc, err := sdk.NewLightClient(ctx, sdk.LightConfig{
+		ChainID: n.ChainID, Primary: primary, Witnesses: witnesses, TrustHeight: 1, TrustHash: hash,
+	})
+	if err != nil {
+		return nil, err
+	}
+	conn, err := grpc.NewClient(n.Validators[i].GRPCAddr,
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
+	if err != nil {
+		lc.Close()
+		return nil, fmt.Errorf("dialing %s: %w", n.Validators[i].GRPCAddr, err)
+	}
+	v := &sdk.Verifier{ChainID: n.ChainID, Rollup: rollup, Headers: lc}
+	return &RollupConn{
+		Client: sdk.NewClient(conn, v), Verifier: v, Light: lc,
+		Delivery: deliveryv1.NewDeliveryServiceClient(conn), conn: conn,
+	}, nil
+}
