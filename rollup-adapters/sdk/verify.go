@@ -156,4 +156,3 @@ func toSDKItems(items []commitment.Item) []Item {
 	}
 	return out
 }
-
