@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"bytes"
+	"errors"
 	"reflect"
 	"testing"
 
@@ -139,6 +140,21 @@ func TestBlockCycle(t *testing.T) {
 	}
 	if want := want2.AppHash(); !bytes.Equal(r2.AppHash, want) {
 		t.Fatalf("height 2 app hash %X, want %X", r2.AppHash, want)
+	}
+	// The DA block record of height 2 verifies against its app hash and
+	// yields gamma's item; a record with an altered item does not.
+	rec, err := proposer.store.BlockRecord(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rollupsAt2, err := commitment.VerifyRecord(rec, r2.AppHash)
+	if err != nil || len(rollupsAt2) != 1 || rollupsAt2[0].Rollup != tx.RollupIDFromName("gamma") ||
+		!reflect.DeepEqual(rollupsAt2[0].Items, []commitment.Item{gammaItem}) {
+		t.Fatalf("record of height 2: %+v, %v", rollupsAt2, err)
+	}
+	rec.Rollups[0].Items[0].Data = []byte("forged")
+	if _, err := commitment.VerifyRecord(rec, r2.AppHash); !errors.Is(err, commitment.ErrRecordMismatch) {
+		t.Fatalf("forged record: %v", err)
 	}
 	// An empty block still moves the chained app hash.
 	r3 := proposer.decide(t, 3, nil)
