@@ -3,7 +3,6 @@ package testnet_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sort"
@@ -15,51 +14,39 @@ import (
 
 	deliveryv1 "github.com/ordolabs/ordo/proto/ordo/delivery/v1"
 	sequencerv1 "github.com/ordolabs/ordo/proto/ordo/sequencer/v1"
+	"github.com/ordolabs/ordo/rollup-adapters/kv"
 	"github.com/ordolabs/ordo/rollup-adapters/sdk"
 	"github.com/ordolabs/ordo/sequencer/client"
 	"github.com/ordolabs/ordo/sequencer/tx"
 	"github.com/ordolabs/ordo/testnet"
 )
 
-// recorder is an in-memory executor that records what the driver hands it
-// and chains a root over it, so two instances can be compared.
+// recorder wraps a rollup's executor and records what the driver hands
+// it and the state root after each height, so instances can be compared.
 type recorder struct {
+	sdk.Executor
 	mu      sync.Mutex
 	applied int64
-	root    []byte
 	items   []sdk.Item
 	roots   map[int64][]byte
 }
 
-func newRecorder() *recorder { return &recorder{roots: make(map[int64][]byte)} }
-
-func (r *recorder) AppliedHeight() (int64, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.applied, nil
+func newRecorder(exec sdk.Executor) *recorder {
+	return &recorder{Executor: exec, roots: make(map[int64][]byte)}
 }
 
-func (r *recorder) ExecuteBlock(_ context.Context, b sdk.Block) ([]byte, error) {
+func (r *recorder) ExecuteBlock(ctx context.Context, b sdk.Block) ([]byte, error) {
+	root, err := r.Executor.ExecuteBlock(ctx, b)
+	if err != nil {
+		return nil, err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.applied != 0 && b.Height != r.applied+1 {
-		return nil, fmt.Errorf("height %d after %d", b.Height, r.applied)
-	}
-	h := sha256.New()
-	h.Write(r.root)
-	fmt.Fprintf(h, "%d", b.Height)
-	for _, it := range b.Items {
-		h.Write(it.TxHash[:])
-		h.Write(it.Data)
-	}
-	r.root = h.Sum(nil)
 	r.items = append(r.items, b.Items...)
 	r.applied = b.Height
-	r.roots[b.Height] = r.root
-	return r.root, nil
+	r.roots[b.Height] = root
+	return root, nil
 }
-
-func (r *recorder) UpdateHeads(int64, int64) {}
 
 func (r *recorder) snapshot() (int64, []sdk.Item, map[int64][]byte) {
 	r.mu.Lock()
@@ -72,12 +59,13 @@ func (r *recorder) snapshot() (int64, []sdk.Item, map[int64][]byte) {
 }
 
 // TestRollupDelivery runs the delivery path end to end on 4 validator
-// processes: two rollups, two independent SDK drivers each (connected to
-// different validators, each with its own light client), every height
-// verified. Each rollup must receive exactly its submitted items, each
-// account's in nonce order, and both instances of a rollup must agree at
-// every height. Then tampered deliveries are fed to the verifier and each
-// must fail with its specific error.
+// processes: two kv rollups, two independent instances each (own badger
+// store, own SDK driver and light client, connected to different
+// validators), every height verified. Each rollup must receive exactly its
+// submitted items, each account's in nonce order, execute them (including
+// ops that fail), and both instances must agree on the state root at every
+// height. Then tampered deliveries are fed to the verifier and each must
+// fail with its specific error.
 func TestRollupDelivery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts 4 validator processes")
@@ -93,10 +81,15 @@ func TestRollupDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	rollups := []tx.RollupID{net.Rollup("demo-a"), net.Rollup("demo-b")}
+	genesis := kv.Genesis{Balances: map[tx.Address]uint64{}}
+	for a := 0; a < accounts; a++ {
+		genesis.Balances[net.Signer(a).Address()] = 1000
+	}
 
-	// Two driver instances per rollup, on different validators.
+	// Two kv instances per rollup, on different validators.
 	type instance struct {
 		rollup int
+		kv     *kv.Rollup
 		rec    *recorder
 		conn   *testnet.RollupConn
 	}
@@ -111,7 +104,12 @@ func TestRollupDelivery(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer conn.Close()
-			in := &instance{rollup: ri, rec: newRecorder(), conn: conn}
+			state, err := kv.Open(t.TempDir(), genesis)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer state.Close()
+			in := &instance{rollup: ri, kv: state, rec: newRecorder(state), conn: conn}
 			instances = append(instances, in)
 			d := &sdk.Driver{Client: conn.Client, Exec: in.rec, Backoff: 200 * time.Millisecond}
 			drivers.Add(1)
@@ -119,9 +117,15 @@ func TestRollupDelivery(t *testing.T) {
 		}
 	}
 
-	// Submit items for both rollups from every account.
+	// Submit kv ops for both rollups from every account: puts, and every
+	// 5th a transfer, every 10th one that cannot be paid.
 	want := make([][]string, len(rollups))
+	transfers := make([]map[tx.Address]int64, len(rollups))
+	for ri := range transfers {
+		transfers[ri] = map[tx.Address]int64{}
+	}
 	var hashes []string
+	labels := map[string]string{} // tx hash → label
 	c0, err := net.Client(0)
 	if err != nil {
 		t.Fatal(err)
@@ -130,16 +134,31 @@ func TestRollupDelivery(t *testing.T) {
 	for n := 0; n < txsPerAcct; n++ {
 		for a := 0; a < accounts; a++ {
 			ri := (a + n) % 2
-			data := fmt.Sprintf("acct%d/n%03d/r%d", a, n, ri)
-			raw, err := net.Signer(a).Sign(uint64(n), client.RollupData(rollups[ri], []byte(data)))
+			label := fmt.Sprintf("acct%d/n%03d/r%d", a, n, ri)
+			var op kv.Op = kv.Put{Key: []byte(label[6:]), Value: []byte(label)}
+			from, to := net.Signer(a).Address(), net.Signer((a+1)%accounts).Address()
+			switch {
+			case n%10 == 9:
+				op = kv.Transfer{To: to, Amount: 1 << 40} // fails: insufficient balance
+			case n%5 == 4:
+				op = kv.Transfer{To: to, Amount: 7}
+				transfers[ri][from] -= 7
+				transfers[ri][to] += 7
+			}
+			data, err := kv.EncodeOp(op)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[ri] = append(want[ri], label)
+			raw, err := net.Signer(a).Sign(uint64(n), client.RollupData(rollups[ri], data))
 			if err != nil {
 				t.Fatal(err)
 			}
 			res, err := c0.Submit.SubmitTx(ctx, &sequencerv1.SubmitTxRequest{Tx: raw})
 			if err != nil || res.Code != 0 {
-				t.Fatalf("submit %s: %v %+v", data, err, res)
+				t.Fatalf("submit %s: %v %+v", label, err, res)
 			}
-			want[ri] = append(want[ri], data)
+			labels[res.Hash] = label
 			hashes = append(hashes, res.Hash)
 		}
 	}
@@ -175,7 +194,7 @@ func TestRollupDelivery(t *testing.T) {
 		_, itemsB, rootsB := b.rec.snapshot()
 		got := make([]string, len(itemsA))
 		for i, it := range itemsA {
-			got[i] = string(it.Data)
+			got[i] = labels[it.TxHash.String()]
 		}
 		// Exactly the submitted items: same multiset, nothing foreign.
 		sortedGot, sortedWant := append([]string(nil), got...), append([]string(nil), want[ri]...)
@@ -200,6 +219,25 @@ func TestRollupDelivery(t *testing.T) {
 		for h := int64(1); h <= last; h++ {
 			if rootsA[h] == nil || !bytes.Equal(rootsA[h], rootsB[h]) {
 				t.Fatalf("rollup %d: instances disagree at height %d (%X vs %X)", ri, h, rootsA[h], rootsB[h])
+			}
+		}
+		// The ops took effect: every put is readable, balances moved by
+		// exactly the payable transfers.
+		for _, label := range want[ri] {
+			var acct, n int
+			fmt.Sscanf(label, "acct%d/n%d", &acct, &n)
+			if n%5 == 4 {
+				continue
+			}
+			v, ok, err := a.kv.Get(net.Signer(acct).Address(), []byte(label[6:]))
+			if err != nil || !ok || string(v) != label {
+				t.Fatalf("rollup %d: %s reads %q, %v, %v", ri, label, v, ok, err)
+			}
+		}
+		for addr, bal := range genesis.Balances {
+			got, err := a.kv.Balance(addr)
+			if err != nil || int64(got) != int64(bal)+transfers[ri][addr] {
+				t.Fatalf("rollup %d: balance of %s = %d, %v; want %d", ri, addr, got, err, int64(bal)+transfers[ri][addr])
 			}
 		}
 	}
