@@ -90,8 +90,13 @@ func (t *Tree) Prove(id tx.RollupID) RollupProof {
 	return p
 }
 
+// entryProof copies the path, so callers may alter a proof freely.
 func (t *Tree) entryProof(i int) *EntryProof {
-	return &EntryProof{Entry: t.entries[i], Index: uint32(i), Aunts: t.proofs[i].Aunts}
+	aunts := make([][]byte, len(t.proofs[i].Aunts))
+	for j, a := range t.proofs[i].Aunts {
+		aunts[j] = append([]byte(nil), a...)
+	}
+	return &EntryProof{Entry: t.entries[i], Index: uint32(i), Aunts: aunts}
 }
 
 // RollupProof proves what a rollups tree holds for one rollup. Exactly one
