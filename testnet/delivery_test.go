@@ -99,7 +99,7 @@ func TestRollupDelivery(t *testing.T) {
 	defer func() { stopDrivers(); drivers.Wait() }()
 	for ri, id := range rollups {
 		for k := 0; k < 2; k++ {
-			conn, err := net.RollupClient(ctx, (ri*2+k)%4, id)
+			conn, err := net.RollupClient(ctx, (ri*2+k)%4, id, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

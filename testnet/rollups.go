@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/cometbft/cometbft/libs/log"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
@@ -33,8 +35,11 @@ func (c *RollupConn) Close() error {
 // for rollup. Its light client uses validator i as primary and the other
 // validators as witnesses, and trusts header 1 as validator i reports it,
 // which is acceptable for a development network only. Height 1 must be
-// committed.
-func (n *Network) RollupClient(ctx context.Context, i int, rollup tx.RollupID) (*RollupConn, error) {
+// committed. Validators share one clock on loopback, so the light client's
+// wait for a lagging witness is cut to 3s.
+//
+// logger (may be nil) receives the light client's log.
+func (n *Network) RollupClient(ctx context.Context, i int, rollup tx.RollupID, logger log.Logger) (*RollupConn, error) {
 	primary := "http://" + n.Validators[i].RPCAddr
 	var witnesses []string
 	for j, v := range n.Validators {
@@ -48,6 +53,7 @@ func (n *Network) RollupClient(ctx context.Context, i int, rollup tx.RollupID) (
 	}
 	lc, err := sdk.NewLightClient(ctx, sdk.LightConfig{
 		ChainID: n.ChainID, Primary: primary, Witnesses: witnesses, TrustHeight: 1, TrustHash: hash,
+		Logger: logger, MaxClockDrift: time.Second, MaxBlockLag: time.Second,
 	})
 	if err != nil {
 		return nil, err

@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -36,6 +38,8 @@ func TestLocalnetSubmitQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
+	var demoSoft atomic.Int64 // demo-a's soft head, from the status lines
+	softLine := regexp.MustCompile(`rollup demo-a\s+soft (\d+)`)
 	up := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
@@ -44,6 +48,11 @@ func TestLocalnetSubmitQuery(t *testing.T) {
 		signalled := false
 		for sc.Scan() {
 			out.WriteString(sc.Text() + "\n")
+			if m := softLine.FindStringSubmatch(sc.Text()); m != nil {
+				if h, err := strconv.ParseInt(m[1], 10, 64); err == nil {
+					demoSoft.Store(h)
+				}
+			}
 			if !signalled && strings.Contains(sc.Text(), "Ctrl-C stops the network") {
 				signalled = true
 				close(up)
@@ -90,6 +99,16 @@ func TestLocalnetSubmitQuery(t *testing.T) {
 	rb := ordo("query", "rollup-block", "demo-a", height, "--node", "127.0.0.23:9090")
 	if !strings.Contains(rb, "hello-ordo") || !strings.Contains(rb, hash) {
 		t.Fatalf("query rollup-block shows no item:\n%s", rb)
+	}
+	// The demo kv rollup executes the height with the tx (the SDK driver
+	// verified it); localnet reports its soft head every few seconds.
+	committedAt, _ := strconv.ParseInt(height, 10, 64)
+	deadline := time.Now().Add(30 * time.Second)
+	for demoSoft.Load() < committedAt {
+		if time.Now().After(deadline) {
+			t.Fatalf("demo rollup demo-a soft head %d, not past height %d within 30s", demoSoft.Load(), committedAt)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	// Prometheus serves Ordo's fair-ordering metrics next to CometBFT's.
 	resp, err := http.Get("http://127.0.0.21:26660/metrics")

@@ -30,6 +30,9 @@ func localnetCmd() *cobra.Command {
 127.0.0.1 to 127.0.0.N (RPC 26657, P2P 26656, gRPC 9090, metrics 26660 on
 each address), with funded dev accounts (keys dev0, dev1, ... in
 <dir>/client) and the demo rollups demo-a and demo-b registered at genesis.
+Each demo rollup is a kv rollup (rollup-adapters/kv) run in this process
+behind the SDK driver, verifying every height with a light client; its
+state is in <dir>/rollups.
 The folder is recreated on every run. Ctrl-C stops every validator.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -67,8 +70,13 @@ The folder is recreated on every run. Ctrl-C stops every validator.`,
 			if err != nil {
 				return fmt.Errorf("localnet did not produce its first block: %w", err)
 			}
+			demo, err := net.StartDemo(ctx, filepath.Join(dir, "rollups"), nil)
+			if err != nil {
+				return fmt.Errorf("starting the demo rollups: %w", err)
+			}
+			defer demo.Stop()
 			printSummary(out, net)
-			return followHeights(ctx, out, net)
+			return followHeights(ctx, out, net, demo)
 		},
 	}
 	cmd.Flags().IntVar(&validators, "validators", 4, "number of validators")
@@ -99,9 +107,9 @@ func printSummary(out io.Writer, net *testnet.Network) {
 	fmt.Fprintf(out, "  (with `go run ./cmd/ordo` in place of `ordo` from a source checkout)\n\nCtrl-C stops the network.\n\n")
 }
 
-// followHeights prints each validator's height every few seconds until ctx
-// ends or a validator exits.
-func followHeights(ctx context.Context, out io.Writer, net *testnet.Network) error {
+// followHeights prints each validator's height and each demo rollup's
+// soft and firm heads every few seconds until ctx ends or a validator exits.
+func followHeights(ctx context.Context, out io.Writer, net *testnet.Network, demo *testnet.Demo) error {
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
 	for {
@@ -125,5 +133,13 @@ func followHeights(ctx context.Context, out io.Writer, net *testnet.Network) err
 			parts = append(parts, fmt.Sprintf("%s=%d", v.Moniker, h))
 		}
 		fmt.Fprintf(out, "%s heights: %s\n", time.Now().Format("15:04:05"), strings.Join(parts, " "))
+		for _, r := range demo.Rollups {
+			st := r.Driver.Status()
+			line := fmt.Sprintf("         rollup %-8s soft %d  firm %d  state root %.12X", r.Name, st.Soft, st.Firm, st.StateRoot)
+			if st.Err != nil {
+				line += "  (retrying: " + st.Err.Error() + ")"
+			}
+			fmt.Fprintln(out, line)
+		}
 	}
 }

@@ -29,6 +29,12 @@ type LightConfig struct {
 	TrustHash   []byte
 	// TrustPeriod bounds how old a trusted header may be (default one week).
 	TrustPeriod time.Duration
+	// MaxClockDrift and MaxBlockLag tune the witness cross-check (zero:
+	// CometBFT's defaults, 10s each). When a witness has not yet committed
+	// the height being verified, the light client waits 2*MaxClockDrift +
+	// MaxBlockLag for it; on a localnet with one clock, 1s each is ample.
+	MaxClockDrift time.Duration
+	MaxBlockLag   time.Duration
 	// Dir keeps the trusted headers on disk; empty keeps them in memory.
 	Dir    string
 	Logger log.Logger
@@ -37,8 +43,9 @@ type LightConfig struct {
 // LightClient verifies headers with CometBFT's light client (skipping
 // verification with witnesses cross-checking the primary).
 type LightClient struct {
-	c  *light.Client
-	db dbm.DB
+	c         *light.Client
+	db        dbm.DB
+	witnesses []*rpchttp.HTTP
 }
 
 // NewLightClient starts a light client from cfg's root of trust.
@@ -59,24 +66,65 @@ func NewLightClient(ctx context.Context, cfg LightConfig) (*LightClient, error) 
 			return nil, fmt.Errorf("light client store in %s: %w", cfg.Dir, err)
 		}
 	}
+	opts := []light.Option{light.Logger(cfg.Logger), light.MaxRetryAttempts(3)}
+	if cfg.MaxClockDrift > 0 {
+		opts = append(opts, light.MaxClockDrift(cfg.MaxClockDrift))
+	}
+	if cfg.MaxBlockLag > 0 {
+		opts = append(opts, light.MaxBlockLag(cfg.MaxBlockLag))
+	}
 	c, err := light.NewHTTPClient(ctx, cfg.ChainID,
 		light.TrustOptions{Period: cfg.TrustPeriod, Height: cfg.TrustHeight, Hash: cfg.TrustHash},
-		cfg.Primary, cfg.Witnesses, lightdb.New(db, "ordo"),
-		light.Logger(cfg.Logger), light.MaxRetryAttempts(3))
+		cfg.Primary, cfg.Witnesses, lightdb.New(db, "ordo"), opts...)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("light client: %w", err)
 	}
-	return &LightClient{c: c, db: db}, nil
+	l := &LightClient{c: c, db: db}
+	for _, w := range cfg.Witnesses {
+		rc, err := rpchttp.New(w)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("witness %s: %w", w, err)
+		}
+		l.witnesses = append(l.witnesses, rc)
+	}
+	return l, nil
 }
 
 // VerifiedHeader implements HeaderVerifier.
 func (l *LightClient) VerifiedHeader(ctx context.Context, height int64) (*cmttypes.Header, error) {
+	if lb, err := l.c.TrustedLightBlock(height); err == nil {
+		return lb.Header, nil
+	}
+	l.awaitWitnesses(ctx, height)
 	lb, err := l.c.VerifyLightBlockAtHeight(ctx, height, time.Now())
 	if err != nil {
 		return nil, err
 	}
 	return lb.Header, nil
+}
+
+// awaitWitnesses waits (up to a second) until every witness has committed
+// height. The light client's cross-check otherwise sleeps
+// 2*MaxClockDrift + MaxBlockLag for a witness that is a few milliseconds
+// behind the primary, which on a fast chain happens at most heights.
+func (l *LightClient) awaitWitnesses(ctx context.Context, height int64) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	for _, w := range l.witnesses {
+		for {
+			st, err := w.Status(ctx)
+			if err == nil && st.SyncInfo.LatestBlockHeight >= height {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
 }
 
 // Close releases the trusted store.
