@@ -12,6 +12,7 @@ import (
 
 	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
 
+	"github.com/ordolabs/ordo/da-poster/localda"
 	deliveryv1 "github.com/ordolabs/ordo/proto/ordo/delivery/v1"
 	sequencerv1 "github.com/ordolabs/ordo/proto/ordo/sequencer/v1"
 	"github.com/ordolabs/ordo/rollup-adapters/kv"
@@ -242,9 +243,67 @@ func TestRollupDelivery(t *testing.T) {
 		}
 	}
 
+	t.Run("every height becomes firm on the local DA", func(t *testing.T) {
+		checkFirm(ctx, t, net, instances[0].conn, rollups, want, last)
+	})
 	t.Run("tampered deliveries are detected", func(t *testing.T) {
 		checkTampering(ctx, t, instances[0].conn, instances[2].conn, rollups, last)
 	})
+}
+
+// checkFirm waits for every validator to report every height up to last
+// firm, then reads the batches back from the DA store with the SDK's
+// DAReader, which checks each height's record against the light-client
+// verified app hash, and counts each rollup's items.
+func checkFirm(ctx context.Context, t *testing.T, net *testnet.Network, conn *testnet.RollupConn, rollups []tx.RollupID, want [][]string, last int64) {
+	for i := range net.Validators {
+		c, err := net.Client(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			st, err := c.Query.Status(ctx, &sequencerv1.StatusRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.DaBackend != "local" {
+				t.Fatalf("validator %d reports DA backend %q", i, st.DaBackend)
+			}
+			if st.DaFirmHeight >= last {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("validator %d firm height %d, want >= %d", i, st.DaFirmHeight, last)
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+		c.Close()
+	}
+	reader := &sdk.DAReader{DA: localda.NewBackend(net.DAStore()), Headers: conn.Light}
+	if _, err := reader.Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if firm := reader.FirmThrough(1); firm < last {
+		t.Fatalf("valid copies on DA through height %d, want >= %d (%d copies skipped)", firm, last, reader.Skipped)
+	}
+	if reader.Skipped != 0 {
+		t.Fatalf("%d invalid copies on DA from honest posters", reader.Skipped)
+	}
+	for ri, id := range rollups {
+		n := 0
+		for h := int64(1); h <= last; h++ {
+			rec, _ := reader.Record(h)
+			for _, r := range rec.Rollups {
+				if bytes.Equal(r.RollupId, id[:]) {
+					n += len(r.Items)
+				}
+			}
+		}
+		if n != len(want[ri]) {
+			t.Fatalf("rollup %d: %d items on DA, submitted %d", ri, n, len(want[ri]))
+		}
+	}
 }
 
 // checkTampering fetches honest deliveries, alters them, and checks the

@@ -24,6 +24,9 @@ type AppWrapper func(i int, app *consensus.App) abci.Application
 func StartInProcess(t testing.TB, o Options, wrap AppWrapper) *Network {
 	t.Helper()
 	n := setupForTest(t, o)
+	if err := n.startDA(); err != nil {
+		t.Fatal(err)
+	}
 	for _, v := range n.Validators {
 		if err := n.startInProcess(v, wrap); err != nil {
 			t.Fatalf("starting validator %d in process: %v", v.Index, err)

@@ -56,6 +56,9 @@ type Options struct {
 	// DisableFairOrdering switches the fair-ordering rule off in genesis
 	// (to test the other block rules alone, or to measure its cost).
 	DisableFairOrdering bool
+	// DA is the DA backend: "local" (default; the network runs a local DA
+	// service that every validator posts to) or "none".
+	DA string
 	// BlockInterval is CometBFT's timeout_commit (default 500ms).
 	BlockInterval time.Duration
 	// Progress receives human-readable progress lines (may be nil).
@@ -84,6 +87,9 @@ func (o *Options) defaults() {
 	if o.BlockInterval == 0 {
 		o.BlockInterval = 500 * time.Millisecond
 	}
+	if o.DA == "" {
+		o.DA = "local"
+	}
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
@@ -98,6 +104,10 @@ type Network struct {
 	// `ordo tx ... --home ClientHome`.
 	ClientHome string
 	DevKeys    []keyring.Key
+	// DAAddr is the local DA service's address ("" with Options.DA "none").
+	DAAddr string
+
+	da localDA
 }
 
 // Setup writes the homes, keys and a shared genesis, but starts nothing.
@@ -113,9 +123,24 @@ func Setup(o Options) (*Network, error) {
 		return nil, err
 	}
 	n := &Network{Opts: o, ChainID: o.ChainID, ClientHome: filepath.Join(o.Dir, "client")}
+	switch o.DA {
+	case "none":
+	case "local":
+		ip := "127.0.0." + strconv.Itoa(o.FirstIP)
+		port := 9190
+		if !o.FixedPorts {
+			var err error
+			if port, err = freePort(ip); err != nil {
+				return nil, err
+			}
+		}
+		n.DAAddr = net.JoinHostPort(ip, strconv.Itoa(port))
+	default:
+		return nil, fmt.Errorf("testnet: Options.DA %q: want \"local\" or \"none\"", o.DA)
+	}
 	var infos []node.ValidatorInfo
 	for i := 0; i < o.Validators; i++ {
-		v, info, err := setupValidator(o, i)
+		v, info, err := setupValidator(o, i, n.DAAddr)
 		if err != nil {
 			return nil, err
 		}
@@ -154,7 +179,7 @@ func Setup(o Options) (*Network, error) {
 	return n, nil
 }
 
-func setupValidator(o Options, i int) (*Validator, node.ValidatorInfo, error) {
+func setupValidator(o Options, i int, daAddr string) (*Validator, node.ValidatorInfo, error) {
 	ip := "127.0.0." + strconv.Itoa(o.FirstIP+i)
 	v := &Validator{Index: i, Moniker: fmt.Sprintf("validator%d", i), IP: ip,
 		Home: filepath.Join(o.Dir, fmt.Sprintf("validator%d", i))}
@@ -188,6 +213,11 @@ func setupValidator(o Options, i int) (*Validator, node.ValidatorInfo, error) {
 	comet.LogLevel = "info"
 	ordo := node.DefaultOrdoConfig()
 	ordo.GRPC.Address = v.GRPCAddr
+	if daAddr != "" {
+		ordo.DA.Backend, ordo.DA.LocalAddress = "local", daAddr
+		// Blocks come fast on a localnet: give a proposer a few of them.
+		ordo.DA.OverdueBlocks = 8
+	}
 	info, err := node.InitHome(comet, ordo)
 	if err != nil {
 		return nil, info, fmt.Errorf("validator %d: %w", i, err)
@@ -232,8 +262,11 @@ func freePort(ip string) (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// Start starts every validator.
+// Start starts the local DA service (if any), then every validator.
 func (n *Network) Start() error {
+	if err := n.startDA(); err != nil {
+		return err
+	}
 	for _, v := range n.Validators {
 		if err := n.StartValidator(v.Index); err != nil {
 			n.Stop()
@@ -244,12 +277,13 @@ func (n *Network) Start() error {
 }
 
 // Stop stops every running validator (SIGTERM, then SIGKILL after a grace
-// period).
+// period), then the local DA service.
 func (n *Network) Stop() error {
 	var errs []error
 	for _, v := range n.Validators {
 		errs = append(errs, v.stop(10*time.Second))
 	}
+	errs = append(errs, n.stopDA())
 	return errors.Join(errs...)
 }
 

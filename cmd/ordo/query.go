@@ -28,8 +28,9 @@ func queryCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "chain id:    %s\nheight:      %d\napp hash:    %X\nversion:     %s\nmempool txs: %d\nfee:         %d + %d per byte\n",
-				st.ChainId, st.Height, st.AppHash, st.Version, st.MempoolTxs, st.BaseFee, st.FeePerByte)
+			fmt.Fprintf(cmd.OutOrStdout(), "chain id:    %s\nheight:      %d\napp hash:    %X\nversion:     %s\nmempool txs: %d\nfee:         %d + %d per byte\nDA:          %s, firm height %d (lag %d)\n",
+				st.ChainId, st.Height, st.AppHash, st.Version, st.MempoolTxs, st.BaseFee, st.FeePerByte,
+				st.DaBackend, st.DaFirmHeight, st.Height-st.DaFirmHeight)
 			return nil
 		},
 	}, &cobra.Command{

@@ -129,9 +129,14 @@ func (s *Server) Status(context.Context, *sequencerv1.StatusRequest) (*sequencer
 	}
 	n, _ := s.b.Pool.Len()
 	p := s.b.Params()
+	var firm int64
+	if s.b.FirmHeight != nil {
+		firm = s.b.FirmHeight()
+	}
 	return &sequencerv1.StatusResponse{
 		ChainId: s.b.ChainID(), Height: height, AppHash: hash, Version: s.b.Version, MempoolTxs: uint32(n),
 		BaseFee: p.BaseFee, FeePerByte: p.FeePerByte, MaxTxBytes: uint32(p.MaxTxBytes),
+		DaBackend: s.b.DABackend, DaFirmHeight: firm,
 	}, nil
 }
 

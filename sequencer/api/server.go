@@ -36,6 +36,10 @@ type Backend struct {
 	Rejections Rejections
 	Submitter  Submitter
 	Version    string
+	// DABackend names the DA backend; FirmHeight (may be nil) is the DA
+	// firm height.
+	DABackend  string
+	FirmHeight func() int64
 }
 
 // Server implements SubmissionService and QueryService.

@@ -26,6 +26,21 @@ type OrdoConfig struct {
 	GRPC    GRPCConfig     `mapstructure:"grpc"`
 	Mempool mempool.Config `mapstructure:"mempool"`
 	State   StateConfig    `mapstructure:"state"`
+	DA      DAConfig       `mapstructure:"da"`
+}
+
+// DAConfig configures DA posting (da-poster).
+type DAConfig struct {
+	// Backend is "none" (no posting; rollup data stays soft) or "local"
+	// (the local DA service at LocalAddress, shared by a localnet).
+	Backend string `mapstructure:"backend"`
+	// LocalAddress is the local DA service's gRPC host:port.
+	LocalAddress string `mapstructure:"local_address"`
+	// OverdueBlocks: a height its proposer has not posted this many blocks
+	// later is posted by every validator.
+	OverdueBlocks int64 `mapstructure:"overdue_blocks"`
+	// MaxBatchBytes is the target size of one batch.
+	MaxBatchBytes int `mapstructure:"max_batch_bytes"`
 }
 
 // GRPCConfig configures the public gRPC API.
@@ -46,6 +61,7 @@ func DefaultOrdoConfig() OrdoConfig {
 		GRPC:    GRPCConfig{Address: "127.0.0.1:9090"},
 		Mempool: mempool.DefaultConfig(),
 		State:   StateConfig{SyncWrites: true},
+		DA:      DAConfig{Backend: "none", OverdueBlocks: 5, MaxBatchBytes: 1 << 20},
 	}
 }
 
@@ -56,6 +72,18 @@ func (c OrdoConfig) ValidateBasic() error {
 	}
 	if err := c.Mempool.Validate(); err != nil {
 		return fmt.Errorf("ordo.toml: %w", err)
+	}
+	switch c.DA.Backend {
+	case "none":
+	case "local":
+		if c.DA.LocalAddress == "" {
+			return fmt.Errorf("ordo.toml: da.backend = \"local\" needs da.local_address")
+		}
+	default:
+		return fmt.Errorf("ordo.toml: da.backend %q: want \"none\" or \"local\"", c.DA.Backend)
+	}
+	if c.DA.OverdueBlocks < 1 || c.DA.MaxBatchBytes < 1024 {
+		return fmt.Errorf("ordo.toml: da.overdue_blocks must be >= 1 and da.max_batch_bytes >= 1024")
 	}
 	return nil
 }
@@ -138,6 +166,17 @@ submit_fill = {{.Mempool.SubmitFill}}
 [state]
 # fsync the state store on every block commit.
 sync_writes = {{.State.SyncWrites}}
+
+[da]
+# Where finalized blocks are posted: "none", or "local" (the local DA
+# service at local_address, which every validator of a localnet shares).
+backend = "{{.DA.Backend}}"
+local_address = "{{.DA.LocalAddress}}"
+# A height its proposer has not posted this many blocks later is posted by
+# every validator (readers take the first valid copy).
+overdue_blocks = {{.DA.OverdueBlocks}}
+# Target size of one compressed batch.
+max_batch_bytes = {{.DA.MaxBatchBytes}}
 `))
 
 // WriteOrdoConfig writes ordo.toml.

@@ -46,6 +46,8 @@ type Node struct {
 	api   *api.Server
 	// delivery serves rollups their data with proofs.
 	delivery *api.DeliveryServer
+	// da posts finalized blocks to the DA layer (nil without one).
+	da *daPoster
 
 	grpc     *grpc.Server
 	grpcAddr net.Addr
@@ -103,10 +105,22 @@ func New(cfg *Config, logger log.Logger, opts ...Option) (*Node, error) {
 			mp:       comet.Mempool(),
 			maxLocal: int(cfg.Ordo.Mempool.SubmitFill * float64(cfg.Comet.Mempool.Size)),
 		},
-		Version: consensus.Version,
+		Version:    consensus.Version,
+		DABackend:  cfg.Ordo.DA.Backend,
+		FirmHeight: func() int64 { return n.da.firmHeight() },
 	})
+	pub, err := comet.PrivValidator().GetPubKey()
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("validator key: %w", err)
+	}
+	n.da, err = newDAPoster(cfg, store, pub.Address(), comet.GenesisDoc().InitialHeight, logger.With("module", "da-poster"))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	n.delivery = api.NewDeliveryServer(api.DeliveryBackend{
-		Store: store, Headers: cometHeaders{comet.BlockStore()},
+		Store: store, Headers: cometHeaders{comet.BlockStore()}, FirmHeight: n.da.firmHeight,
 	})
 	return n, nil
 }
@@ -143,6 +157,11 @@ func (n *Node) Start() error {
 		return err
 	}
 	n.grpc, n.grpcAddr = g, addr
+	if err := n.da.start(); err != nil {
+		g.Stop()
+		_ = n.comet.Stop()
+		return fmt.Errorf("starting the DA poster: %w", err)
+	}
 	n.logger.Info("ordo node started", "grpc", addr.String(), "rpc", n.cfg.Comet.RPC.ListenAddress, "p2p", n.cfg.Comet.P2P.ListenAddress)
 	return nil
 }
@@ -153,6 +172,7 @@ func (n *Node) Stop() error {
 		n.grpc.Stop()
 	}
 	var errs []error
+	errs = append(errs, n.da.stop())
 	if n.comet.IsRunning() {
 		if err := n.comet.Stop(); err != nil {
 			errs = append(errs, err)

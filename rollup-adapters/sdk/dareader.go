@@ -1,0 +1,112 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ordolabs/ordo/da-poster/batch"
+	"github.com/ordolabs/ordo/da-poster/da"
+	deliveryv1 "github.com/ordolabs/ordo/proto/ordo/delivery/v1"
+	"github.com/ordolabs/ordo/sequencer/commitment"
+)
+
+// DAReader reads Ordo's batches back from a DA layer and checks them: for
+// each height it keeps the first copy, in DA order, whose block record
+// matches the app hash the light client verified (header height+1).
+// Corrupt, forged or undecodable copies are skipped and counted. This is
+// how a rollup confirms for itself that its data is firm.
+type DAReader struct {
+	DA      da.Reader
+	Headers HeaderVerifier
+	// Limits bound what a batch may decode to (default batch.DefaultLimits).
+	Limits batch.Limits
+
+	cursor  da.Cursor
+	records map[int64]*deliveryv1.BlockRecord
+	// Skipped counts copies rejected (undecodable batch or record, or a
+	// record that does not match its height's app hash).
+	Skipped int
+}
+
+// Scan reads every final blob posted since the last Scan and records the
+// first valid copy of each height. It returns the number of blobs read.
+func (r *DAReader) Scan(ctx context.Context) (int, error) {
+	if r.records == nil {
+		r.records = make(map[int64]*deliveryv1.BlockRecord)
+	}
+	if r.Limits == (batch.Limits{}) {
+		r.Limits = batch.DefaultLimits()
+	}
+	read := 0
+	for {
+		blobs, next, err := r.DA.Read(ctx, r.cursor)
+		if err != nil {
+			return read, err
+		}
+		final := 0
+		for _, b := range blobs {
+			if !b.Final {
+				break
+			}
+			final++
+			if err := r.take(ctx, b.Data); err != nil {
+				return read, err
+			}
+		}
+		read += final
+		if string(next) == string(r.cursor) {
+			return read, nil
+		}
+		r.cursor = next
+	}
+}
+
+// take checks every record of one blob; only a failure to verify headers
+// (not a bad copy) is an error.
+func (r *DAReader) take(ctx context.Context, blob []byte) error {
+	b, err := batch.Decode(blob, r.Limits)
+	if err != nil {
+		r.Skipped++
+		return nil
+	}
+	for i, raw := range b.Records {
+		h := b.First + int64(i)
+		if _, ok := r.records[h]; ok {
+			continue
+		}
+		var rec deliveryv1.BlockRecord
+		if err := rec.Unmarshal(raw); err != nil || rec.Height != h {
+			r.Skipped++
+			continue
+		}
+		header, err := r.Headers.VerifiedHeader(ctx, h+1)
+		if err != nil {
+			return fmt.Errorf("%w: height %d: %v", ErrHeaderUnverified, h+1, err)
+		}
+		if _, err := commitment.VerifyRecord(&rec, header.AppHash); err != nil {
+			r.Skipped++
+			continue
+		}
+		r.records[h] = &rec
+	}
+	return nil
+}
+
+// Record returns the verified record of a height, if a valid copy was
+// found by the scans so far.
+func (r *DAReader) Record(height int64) (*deliveryv1.BlockRecord, bool) {
+	rec, ok := r.records[height]
+	return rec, ok
+}
+
+// FirmThrough is the highest height h such that valid copies of every
+// height from `from` to h have been found (from-1 when none).
+func (r *DAReader) FirmThrough(from int64) int64 {
+	h := from
+	for {
+		if _, ok := r.records[h]; !ok {
+			return h - 1
+		}
+		h++
+	}
+}
