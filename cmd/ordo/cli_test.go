@@ -40,6 +40,8 @@ func TestLocalnetSubmitQuery(t *testing.T) {
 	var out bytes.Buffer
 	var demoSoft atomic.Int64 // demo-a's soft head, from the status lines
 	softLine := regexp.MustCompile(`rollup demo-a\s+soft (\d+)`)
+	var daFirm atomic.Int64 // the DA firm height, from the status lines
+	firmLine := regexp.MustCompile(`DA firm (\d+) \(lag \d+\)`)
 	up := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
@@ -48,6 +50,11 @@ func TestLocalnetSubmitQuery(t *testing.T) {
 		signalled := false
 		for sc.Scan() {
 			out.WriteString(sc.Text() + "\n")
+			if m := firmLine.FindStringSubmatch(sc.Text()); m != nil {
+				if h, err := strconv.ParseInt(m[1], 10, 64); err == nil {
+					daFirm.Store(h)
+				}
+			}
 			if m := softLine.FindStringSubmatch(sc.Text()); m != nil {
 				if h, err := strconv.ParseInt(m[1], 10, 64); err == nil {
 					demoSoft.Store(h)
@@ -104,9 +111,9 @@ func TestLocalnetSubmitQuery(t *testing.T) {
 	// verified it); localnet reports its soft head every few seconds.
 	committedAt, _ := strconv.ParseInt(height, 10, 64)
 	deadline := time.Now().Add(30 * time.Second)
-	for demoSoft.Load() < committedAt {
+	for demoSoft.Load() < committedAt || daFirm.Load() < committedAt {
 		if time.Now().After(deadline) {
-			t.Fatalf("demo rollup demo-a soft head %d, not past height %d within 30s", demoSoft.Load(), committedAt)
+			t.Fatalf("within 30s: demo rollup demo-a soft head %d, DA firm height %d; want both >= %d", demoSoft.Load(), daFirm.Load(), committedAt)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	sequencerv1 "github.com/ordolabs/ordo/proto/ordo/sequencer/v1"
 	"github.com/ordolabs/ordo/testnet"
 )
 
@@ -30,7 +31,9 @@ func localnetCmd() *cobra.Command {
 127.0.0.1 to 127.0.0.N (RPC 26657, P2P 26656, gRPC 9090, metrics 26660 on
 each address), with funded dev accounts (keys dev0, dev1, ... in
 <dir>/client) and the demo rollups demo-a and demo-b registered at genesis.
-Each demo rollup is a kv rollup (rollup-adapters/kv) run in this process
+A local DA service (<dir>/da, gRPC on 127.0.0.1:9190) receives every
+validator's batches; heights confirmed there are firm. Each demo rollup is
+a kv rollup (rollup-adapters/kv) run in this process
 behind the SDK driver, verifying every height with a light client; its
 state is in <dir>/rollups.
 The folder is recreated on every run. Ctrl-C stops every validator.`,
@@ -119,20 +122,20 @@ func followHeights(ctx context.Context, out io.Writer, net *testnet.Network, dem
 		case <-tick.C:
 		}
 		var parts []string
+		var top, firm int64
 		for _, v := range net.Validators {
 			if !v.Running() {
 				return fmt.Errorf("%s exited; see %s", v.Moniker, v.LogFile)
 			}
-			qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			h, err := net.Height(qctx, v.Index)
-			cancel()
+			st, err := validatorStatus(ctx, net, v.Index)
 			if err != nil {
 				parts = append(parts, v.Moniker+"=?")
 				continue
 			}
-			parts = append(parts, fmt.Sprintf("%s=%d", v.Moniker, h))
+			parts = append(parts, fmt.Sprintf("%s=%d", v.Moniker, st.Height))
+			top, firm = max(top, st.Height), max(firm, st.DaFirmHeight)
 		}
-		fmt.Fprintf(out, "%s heights: %s\n", time.Now().Format("15:04:05"), strings.Join(parts, " "))
+		fmt.Fprintf(out, "%s heights: %s  DA firm %d (lag %d)\n", time.Now().Format("15:04:05"), strings.Join(parts, " "), firm, top-firm)
 		for _, r := range demo.Rollups {
 			st := r.Driver.Status()
 			line := fmt.Sprintf("         rollup %-8s soft %d  firm %d  state root %.12X", r.Name, st.Soft, st.Firm, st.StateRoot)
@@ -142,4 +145,15 @@ func followHeights(ctx context.Context, out io.Writer, net *testnet.Network, dem
 			fmt.Fprintln(out, line)
 		}
 	}
+}
+
+func validatorStatus(ctx context.Context, net *testnet.Network, i int) (*sequencerv1.StatusResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	c, err := net.Client(i)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return c.Query.Status(ctx, &sequencerv1.StatusRequest{})
 }
