@@ -40,7 +40,7 @@ func rootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("home", defaultHome(), "home folder (config/, data/, keys/); env ORDO_HOME")
-	root.AddCommand(initCmd(), startCmd(), keysCmd(), txCmd(), queryCmd(), localnetCmd(), benchCmd(), kvstoreNodeCmd(), versionCmd())
+	root.AddCommand(initCmd(), startCmd(), keysCmd(), txCmd(), queryCmd(), localnetCmd(), rollupCmd(), benchCmd(), kvstoreNodeCmd(), versionCmd())
 	return root
 }
 

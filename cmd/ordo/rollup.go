@@ -1,0 +1,165 @@
+package main
+
+import (
+	"encoding/hex"
+	"fmt"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/cometbft/cometbft/libs/log"
+	"github.com/spf13/cobra"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/ordolabs/ordo/rollup-adapters/kv"
+	"github.com/ordolabs/ordo/rollup-adapters/sdk"
+	"github.com/ordolabs/ordo/sequencer/tx"
+)
+
+func rollupCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "rollup",
+		Short: "Run a rollup behind the SDK driver",
+	}
+	cmd.AddCommand(rollupKVCmd())
+	return cmd
+}
+
+func rollupKVCmd() *cobra.Command {
+	var (
+		name, dir, node, rpc, chainID, trustHash string
+		witnesses, fund                          []string
+		trustHeight                              int64
+		trustPrimary                             bool
+		minter                                   string
+		startHeight                              int64
+	)
+	cmd := &cobra.Command{
+		Use:   "kv",
+		Short: "Run the kv reference rollup (rollup-adapters/kv) against an Ordo node until Ctrl-C",
+		Long: `Run the kv reference rollup: it streams the rollup's data from an Ordo
+node's delivery API, verifies every height (headers with CometBFT's light
+client against --rpc and --witness, items against Ordo's commitments), and
+executes it exactly once into a badger store in --dir. After a crash it
+resumes from the last height it applied.
+
+The root of trust is --trust-height and --trust-hash (a header hash you
+obtained out of band); --trust-primary takes the hash from --rpc instead,
+which is acceptable on a localnet only.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if name == "" {
+				return fmt.Errorf("--rollup is required")
+			}
+			if len(witnesses) == 0 {
+				return fmt.Errorf("at least one --witness RPC address is required")
+			}
+			if dir == "" {
+				dir = filepath.Join(homeFlag(cmd), "rollups", name)
+			}
+			genesis, err := kvGenesis(fund, minter)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			var hash []byte
+			switch {
+			case trustPrimary:
+				if hash, err = sdk.TrustFromNode(ctx, rpc, trustHeight); err != nil {
+					return err
+				}
+			case trustHash != "":
+				if hash, err = hex.DecodeString(trustHash); err != nil {
+					return fmt.Errorf("--trust-hash: %w", err)
+				}
+			default:
+				return fmt.Errorf("give --trust-hash (with --trust-height), or --trust-primary on a localnet")
+			}
+			lc, err := sdk.NewLightClient(ctx, sdk.LightConfig{
+				ChainID: chainID, Primary: rpc, Witnesses: witnesses,
+				TrustHeight: trustHeight, TrustHash: hash, Dir: filepath.Join(dir, "light"),
+			})
+			if err != nil {
+				return err
+			}
+			defer lc.Close()
+			state, err := kv.Open(filepath.Join(dir, "state"), genesis)
+			if err != nil {
+				return err
+			}
+			defer state.Close()
+			conn, err := grpc.NewClient(node, grpc.WithTransportCredentials(insecure.NewCredentials()),
+				grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)))
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			out := cmd.OutOrStdout()
+			applied, err := state.AppliedHeight()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "kv rollup %s: state in %s, applied through height %d\n", name, dir, applied)
+			logger := log.NewFilter(log.NewTMLogger(log.NewSyncWriter(cmd.ErrOrStderr())), log.AllowError())
+			d := &sdk.Driver{
+				Client:      sdk.NewClient(conn, &sdk.Verifier{ChainID: chainID, Rollup: tx.RollupIDFromName(name), Headers: lc}),
+				Exec:        state,
+				StartHeight: startHeight,
+				Logger:      logger,
+				OnExecuted: func(del sdk.Delivery, root []byte) {
+					fmt.Fprintf(out, "applied height %d: %d items, state root %X, firm %d\n", del.Block.Height, len(del.Block.Items), root, del.FirmHeight)
+				},
+			}
+			if err := d.Run(ctx); err != nil && ctx.Err() == nil {
+				return err
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&name, "rollup", "", "rollup name (its id is sha256(name))")
+	f.StringVar(&dir, "dir", "", "state folder (default <home>/rollups/<name>)")
+	f.StringVar(&node, "node", "127.0.0.1:9090", "Ordo node gRPC address (delivery API)")
+	f.StringVar(&rpc, "rpc", "http://127.0.0.1:26657", "primary CometBFT RPC for the light client")
+	f.StringSliceVar(&witnesses, "witness", nil, "witness CometBFT RPC addresses (at least one)")
+	f.StringVar(&chainID, "chain-id", "ordo-localnet", "Ordo chain id")
+	f.Int64Var(&trustHeight, "trust-height", 1, "height of the trusted header")
+	f.StringVar(&trustHash, "trust-hash", "", "hex hash of the trusted header")
+	f.BoolVar(&trustPrimary, "trust-primary", false, "trust --rpc's header at --trust-height (localnets only)")
+	f.StringSliceVar(&fund, "fund", nil, "genesis balance ADDRESS=AMOUNT (repeatable)")
+	f.StringVar(&minter, "minter", "", "genesis minter address (may Mint)")
+	f.Int64Var(&startHeight, "start-height", 1, "first Ordo height to execute on a fresh state")
+	return cmd
+}
+
+// kvGenesis builds a kv genesis from ADDRESS=AMOUNT pairs.
+func kvGenesis(fund []string, minter string) (kv.Genesis, error) {
+	g := kv.Genesis{Balances: make(map[tx.Address]uint64)}
+	for _, f := range fund {
+		addr, amount, ok := strings.Cut(f, "=")
+		if !ok {
+			return g, fmt.Errorf("--fund %q: want ADDRESS=AMOUNT", f)
+		}
+		a, err := tx.ParseAddress(addr)
+		if err != nil {
+			return g, fmt.Errorf("--fund: %w", err)
+		}
+		n, err := strconv.ParseUint(amount, 10, 64)
+		if err != nil {
+			return g, fmt.Errorf("--fund %q: %w", f, err)
+		}
+		g.Balances[a] = n
+	}
+	if minter != "" {
+		a, err := tx.ParseAddress(minter)
+		if err != nil {
+			return g, fmt.Errorf("--minter: %w", err)
+		}
+		g.Minter = a
+	}
+	return g, nil
+}
