@@ -62,6 +62,16 @@ func TestBenchSmoke(t *testing.T) {
 		if int(sum) > run.Committed {
 			t.Errorf("%s: timeline counts %v txs, committed %d", run.System, sum, run.Committed)
 		}
+		// Ordo posts to its local DA: firm latency follows soft latency and
+		// the firm height trails the tip by a few blocks at most.
+		if run.System == "kvstore" {
+			if run.FirmNote == "" {
+				t.Errorf("kvstore: firm figures without DA posting")
+			}
+		} else if run.FirmNote != "" || run.FirmLatencyP50Ms < run.LatencyP50Ms || run.DALagBlocksMax < run.DALagBlocksP50 {
+			t.Errorf("%s: firm p50 %v ms (soft p50 %v), DA lag p50 %d max %d, note %q", run.System,
+				run.FirmLatencyP50Ms, run.LatencyP50Ms, run.DALagBlocksP50, run.DALagBlocksMax, run.FirmNote)
+		}
 		hasExt := run.ExtBytesPerValidatorPerBlock > 0
 		if hasExt != (run.System != "kvstore") {
 			t.Errorf("%s: extension bytes per validator %v", run.System, run.ExtBytesPerValidatorPerBlock)

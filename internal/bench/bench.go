@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
+	sequencerv1 "github.com/ordolabs/ordo/proto/ordo/sequencer/v1"
 	"github.com/ordolabs/ordo/sequencer/client"
 	"github.com/ordolabs/ordo/testnet"
 )
@@ -90,9 +91,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // network abstracts the two kinds of localnet.
 type network struct {
 	rpcAddrs []string
-	pids     func() []int
-	stop     func()
-	load     func(ctx context.Context, subs *submissions) error
+	// firm reads the DA firm height (nil for systems without DA posting).
+	firm func(ctx context.Context) (int64, error)
+	pids func() []int
+	stop func()
+	load func(ctx context.Context, subs *submissions) error
 }
 
 func runSystem(ctx context.Context, cfg Config, sys string, firstIP int) (RunResult, error) {
@@ -115,6 +118,7 @@ func runSystem(ctx context.Context, cfg Config, sys string, firstIP int) (RunRes
 	if err != nil {
 		return RunResult{}, err
 	}
+	obs.firmFn = nw.firm
 	if err := waitBlocks(ctx, obs, 2, 90*time.Second); err != nil {
 		return RunResult{}, fmt.Errorf("network did not start: %w", err)
 	}
@@ -163,6 +167,7 @@ func runSystem(ctx context.Context, cfg Config, sys string, firstIP int) (RunRes
 	bar.done()
 	cpu1 := cpuOf(nw.pids())
 	res := summarize(sys, cfg, obs.blocks, start, elapsed, subs.sent.Load()-sent0, subs)
+	obs.summarizeDA(&res, start, elapsed)
 	for i, pid := range nw.pids() {
 		res.CPUSeconds = append(res.CPUSeconds, cpu1[i]-cpu0[i])
 		rss, _ := procPeakRSS(pid)
@@ -193,8 +198,20 @@ func startOrdo(ctx context.Context, cfg Config, dir string, firstIP int, fair bo
 		signers[i] = net.Signer(i)
 	}
 	rollup := net.Rollup("demo-a")
+	status, err := net.Client(0)
+	if err != nil {
+		_ = net.Stop()
+		return network{}, err
+	}
 	return network{
 		rpcAddrs: rpcs,
+		firm: func(ctx context.Context) (int64, error) {
+			st, err := status.Query.Status(ctx, &sequencerv1.StatusRequest{})
+			if err != nil {
+				return 0, err
+			}
+			return st.DaFirmHeight, nil
+		},
 		pids: func() []int {
 			out := make([]int, len(net.Validators))
 			for i, v := range net.Validators {
@@ -202,7 +219,7 @@ func startOrdo(ctx context.Context, cfg Config, dir string, firstIP int, fair bo
 			}
 			return out
 		},
-		stop: func() { _ = net.Stop() },
+		stop: func() { status.Close(); _ = net.Stop() },
 		load: func(ctx context.Context, subs *submissions) error {
 			return loadOrdo(ctx, grpcs, signers, rollup, cfg.TxSize, cfg.Rate, subs)
 		},

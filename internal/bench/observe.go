@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
@@ -28,6 +29,18 @@ type observer struct {
 	subs   *submissions
 	blocks []blockObs
 	next   int64
+
+	// firmFn reads the DA firm height (nil: no DA). firmSeen records when
+	// each height was first seen firm; lag samples tip - firm at each poll.
+	firmFn   func(ctx context.Context) (int64, error)
+	firm     int64
+	firmSeen map[int64]time.Time
+	lag      []lagSample
+}
+
+type lagSample struct {
+	at     time.Time
+	blocks int64
 }
 
 func newObserver(rpcAddr string, subs *submissions) (*observer, error) {
@@ -75,5 +88,54 @@ func (o *observer) poll(ctx context.Context) error {
 		}
 		o.blocks = append(o.blocks, obs)
 	}
+	if o.firmFn != nil {
+		firm, err := o.firmFn(ctx)
+		if err != nil {
+			return err
+		}
+		if o.firmSeen == nil {
+			o.firmSeen = make(map[int64]time.Time)
+		}
+		for h := o.firm + 1; h <= firm; h++ {
+			o.firmSeen[h] = now
+		}
+		o.firm = max(o.firm, firm)
+		o.lag = append(o.lag, lagSample{at: now, blocks: st.SyncInfo.LatestBlockHeight - o.firm})
+	}
 	return nil
+}
+
+// summarizeDA adds submit→firm latency and DA lag to res: a tx's firm
+// latency is its soft latency plus the time between the bench seeing its
+// block committed and seeing it firm. Blocks not yet firm when the run
+// ends are not counted.
+func (o *observer) summarizeDA(res *RunResult, start time.Time, elapsed time.Duration) {
+	if o.firmFn == nil {
+		res.FirmNote = "no DA posting"
+		return
+	}
+	var lat []time.Duration
+	for _, b := range o.blocks {
+		if b.Seen.After(start.Add(elapsed)) {
+			continue
+		}
+		firmAt, ok := o.firmSeen[b.Height]
+		if !ok {
+			continue
+		}
+		for _, l := range b.Latencies {
+			lat = append(lat, l+firmAt.Sub(b.Seen))
+		}
+	}
+	res.FirmLatencyP50Ms, res.FirmLatencyP99Ms = percentileMs(lat, 50), percentileMs(lat, 99)
+	var lags []int64
+	for _, s := range o.lag {
+		if !s.at.Before(start) && !s.at.After(start.Add(elapsed)) {
+			lags = append(lags, s.blocks)
+		}
+	}
+	sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
+	if len(lags) > 0 {
+		res.DALagBlocksP50, res.DALagBlocksMax = lags[len(lags)/2], lags[len(lags)-1]
+	}
 }

@@ -60,8 +60,14 @@ type RunResult struct {
 	CPUSeconds                   []float64 `json:"cpu_seconds_per_validator"`
 	CPUMicrosPerTx               float64   `json:"cpu_us_per_tx"`
 	PeakRSSMiB                   []float64 `json:"peak_rss_mib_per_validator"`
-	FirmLatency                  string    `json:"firm_latency"`
-	Timeline                     []Point   `json:"timeline"`
+	// Submit→firm latency (DA confirmed) and DA lag (tip − firm height,
+	// sampled at every poll); FirmNote explains their absence.
+	FirmLatencyP50Ms float64 `json:"firm_latency_p50_ms"`
+	FirmLatencyP99Ms float64 `json:"firm_latency_p99_ms"`
+	DALagBlocksP50   int64   `json:"da_lag_blocks_p50"`
+	DALagBlocksMax   int64   `json:"da_lag_blocks_max"`
+	FirmNote         string  `json:"firm_note,omitempty"`
+	Timeline         []Point `json:"timeline"`
 }
 
 // Point is one second of the timeline.
@@ -105,8 +111,7 @@ func (r *Report) finish() {
 // summarize turns observed blocks into a RunResult. Blocks count when the
 // bench saw them within [start, start+elapsed].
 func summarize(sys string, cfg Config, blocks []blockObs, start time.Time, elapsed time.Duration, submitted int64, subs *submissions) RunResult {
-	res := RunResult{System: sys, Submitted: submitted, Rejected: subs.rejected.Load(),
-		FirmLatency: "n/a: DA posting is not implemented yet"}
+	res := RunResult{System: sys, Submitted: submitted, Rejected: subs.rejected.Load()}
 	if v, ok := subs.firstRej.Load().(string); ok {
 		res.FirstReject = v
 	}
@@ -199,7 +204,14 @@ func (r *Report) WriteSummary(w io.Writer) {
 			fmt.Fprintf(w, "%s: %.2f×\n", k, r.Ratios[k])
 		}
 	}
-	fmt.Fprintln(w, "\nsubmit→firm latency and DA lag: n/a (DA posting is not implemented yet)")
+	fmt.Fprintf(w, "\n%-12s %14s %14s %12s %12s\n", "system", "firm p50 ms", "firm p99 ms", "DA lag p50", "DA lag max")
+	for _, run := range r.Runs {
+		if run.FirmNote != "" {
+			fmt.Fprintf(w, "%-12s %s\n", run.System, run.FirmNote)
+			continue
+		}
+		fmt.Fprintf(w, "%-12s %14.0f %14.0f %12d %12d\n", run.System, run.FirmLatencyP50Ms, run.FirmLatencyP99Ms, run.DALagBlocksP50, run.DALagBlocksMax)
+	}
 }
 
 func rateString(r float64) string {
