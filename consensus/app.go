@@ -126,10 +126,19 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	if cs.Params.VoteExtensionsHeight > 0 {
 		// E must fit in a block with room to spare for user txs, whatever
 		// the validators report (reports are canonical, so bounded).
-		if e := MaxExtCommitBytes(len(vals), cs.Params.Fair.MaxReportEntries); e > cs.Params.MaxBlockTxBytes/2 {
-			return nil, fmt.Errorf("genesis: with %d validators and max_report_entries %d the vote extensions can take %d bytes, more than half of max_block_tx_bytes %d; lower max_report_entries",
-				len(vals), cs.Params.Fair.MaxReportEntries, e, cs.Params.MaxBlockTxBytes)
+		if e := MaxExtCommitBytes(len(vals), cs.Params.Fair.MaxReportEntries, inclusionBudget(cs.Params)); e > cs.Params.MaxBlockTxBytes/2 {
+			return nil, fmt.Errorf("genesis: with %d validators, max_report_entries %d and max_list_bytes %d the vote extensions can take %d bytes, more than half of max_block_tx_bytes %d; lower max_report_entries",
+				len(vals), cs.Params.Fair.MaxReportEntries, inclusionBudget(cs.Params), e, cs.Params.MaxBlockTxBytes)
 		}
+		// Listed txs are included again in the block: all lists together
+		// must fit in the quarter of the block reserved for them.
+		if l := int64(len(vals)) * inclusionBudget(cs.Params); l > cs.Params.MaxBlockTxBytes/4 {
+			return nil, fmt.Errorf("genesis: %d validators × max_list_bytes %d = %d bytes, more than a quarter of max_block_tx_bytes %d; lower max_list_bytes",
+				len(vals), inclusionBudget(cs.Params), l, cs.Params.MaxBlockTxBytes)
+		}
+	}
+	if cs.Params.Inclusion.Enabled && cs.Params.VoteExtensionsHeight == 0 {
+		return nil, fmt.Errorf("genesis: inclusion lists need vote extensions (consensus params feature.vote_extensions_enable_height)")
 	}
 	if cp := req.ConsensusParams; cp != nil && cp.Block != nil && cp.Block.MaxBytes > 0 {
 		if limit := cmttypes.MaxDataBytesNoEvidence(cp.Block.MaxBytes, len(vals)); cs.Params.MaxBlockTxBytes > limit {
@@ -189,4 +198,12 @@ func genesisValidators(in []abci.ValidatorUpdate) ([]state.Validator, error) {
 		out = append(out, state.Validator{Address: pk.Address(), PubKey: pk, Power: v.Power})
 	}
 	return out, nil
+}
+
+// inclusionBudget is one validator's list budget (0 when lists are off).
+func inclusionBudget(p ledger.Params) int64 {
+	if !p.Inclusion.Enabled {
+		return 0
+	}
+	return p.Inclusion.MaxListBytes
 }

@@ -23,12 +23,21 @@ type Genesis struct {
 // GenesisParams are the chain parameters (see ledger.Params). Amounts are
 // decimal strings so JSON readers never lose precision.
 type GenesisParams struct {
-	BaseFee               string      `json:"base_fee"`
-	FeePerByte            string      `json:"fee_per_byte"`
-	MaxTxBytes            int         `json:"max_tx_bytes"`
-	MaxBlockTxBytes       int64       `json:"max_block_tx_bytes"`
-	DefaultRollupMaxBytes string      `json:"default_rollup_max_bytes"`
-	Fair                  GenesisFair `json:"fair_ordering"`
+	BaseFee               string           `json:"base_fee"`
+	FeePerByte            string           `json:"fee_per_byte"`
+	MaxTxBytes            int              `json:"max_tx_bytes"`
+	MaxBlockTxBytes       int64            `json:"max_block_tx_bytes"`
+	DefaultRollupMaxBytes string           `json:"default_rollup_max_bytes"`
+	Fair                  GenesisFair      `json:"fair_ordering"`
+	Inclusion             GenesisInclusion `json:"inclusion_lists"`
+}
+
+// GenesisInclusion are the inclusion-list parameters
+// (ledger.InclusionParams).
+type GenesisInclusion struct {
+	Enabled      bool  `json:"enabled"`
+	MinAgeBlocks int64 `json:"min_age_blocks"`
+	MaxListBytes int64 `json:"max_list_bytes"`
 }
 
 // GenesisFair are the fair-ordering parameters (ledger.FairParams).
@@ -71,19 +80,27 @@ const (
 )
 
 // MaxExtCommitBytes bounds the injected vote-extension tx (E) for a
-// validator set of n with the given max_report_entries.
-func MaxExtCommitBytes(validators, reportEntries int) int64 {
-	return int64(len(extCommitMagic)) + int64(validators)*(int64(reportEntries)*maxReportEntryBytes+extOverheadBytes)
+// validator set of n with the given max_report_entries and inclusion-list
+// budget (0 when lists are off).
+func MaxExtCommitBytes(validators, reportEntries int, listBytes int64) int64 {
+	return int64(len(extCommitMagic)) + int64(validators)*(int64(reportEntries)*maxReportEntryBytes+extOverheadBytes+listBytes)
 }
 
-// FitReportEntries lowers max_report_entries, if needed, so that E takes at
-// most half of max_block_tx_bytes for n validators (InitChain requires it).
+// FitReportEntries lowers max_list_bytes, if needed, so that every
+// validator's listed txs together take at most a quarter of
+// max_block_tx_bytes, then max_report_entries so that E takes at most half
+// (InitChain requires both).
 func FitReportEntries(p *GenesisParams, validators int) {
 	if validators <= 0 {
 		return
 	}
+	if p.Inclusion.Enabled {
+		if fit := p.MaxBlockTxBytes / 4 / int64(validators); fit < p.Inclusion.MaxListBytes {
+			p.Inclusion.MaxListBytes = fit
+		}
+	}
 	budget := p.MaxBlockTxBytes/2 - int64(len(extCommitMagic))
-	perVal := budget/int64(validators) - extOverheadBytes
+	perVal := budget/int64(validators) - extOverheadBytes - listBudget(p.Inclusion)
 	if fit := int(perVal / maxReportEntryBytes); fit < p.Fair.MaxReportEntries {
 		p.Fair.MaxReportEntries = max(fit, 1)
 	}
@@ -104,6 +121,7 @@ func DefaultGenesisParams() GenesisParams {
 			MaxAgeMs:         600_000,
 			MaxReportEntries: 8192,
 		},
+		Inclusion: GenesisInclusion{Enabled: true, MinAgeBlocks: 2, MaxListBytes: 16 << 10},
 	}
 }
 
@@ -182,12 +200,26 @@ func ParseGenesis(chainID string, appState []byte) (*ChainState, error) {
 	return cs, nil
 }
 
+// listBudget is max_list_bytes when inclusion lists are on, else 0.
+func listBudget(g GenesisInclusion) int64 {
+	if !g.Enabled {
+		return 0
+	}
+	return g.MaxListBytes
+}
+
 func (g GenesisParams) toLedger(chainID string) (ledger.Params, error) {
 	p := ledger.Params{ChainID: chainID, MaxTxBytes: g.MaxTxBytes, MaxBlockTxBytes: g.MaxBlockTxBytes,
 		Fair: ledger.FairParams{
 			Enabled: g.Fair.Enabled, ClockSkewMs: g.Fair.ClockSkewMs, MaxLagMs: g.Fair.MaxLagMs,
 			MaxAgeMs: g.Fair.MaxAgeMs, MaxReportEntries: g.Fair.MaxReportEntries,
+		},
+		Inclusion: ledger.InclusionParams{
+			Enabled: g.Inclusion.Enabled, MinAgeBlocks: g.Inclusion.MinAgeBlocks, MaxListBytes: g.Inclusion.MaxListBytes,
 		}}
+	if i := p.Inclusion; i.Enabled && (i.MinAgeBlocks < 1 || i.MinAgeBlocks > 10_000 || i.MaxListBytes < 1024 || i.MaxListBytes > p.MaxBlockTxBytes/4) {
+		return p, fmt.Errorf("genesis params.inclusion_lists: min_age_blocks must be in [1, 10000] and max_list_bytes in [1024, max_block_tx_bytes/4 = %d]", p.MaxBlockTxBytes/4)
+	}
 	if f := p.Fair; f.ClockSkewMs < 0 || f.MaxLagMs < 0 || f.MaxAgeMs <= 0 || f.MaxReportEntries <= 0 {
 		return p, errors.New("genesis params.fair_ordering: clock_skew_ms and max_lag_ms must be ≥ 0, max_age_ms and max_report_entries > 0")
 	}

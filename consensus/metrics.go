@@ -14,6 +14,7 @@ type metrics struct {
 	extensionEntries prometheus.Histogram
 	fairOrderedTxs   prometheus.Counter
 	inclusionDelay   prometheus.Histogram
+	listedTxs        prometheus.Counter
 }
 
 var (
@@ -43,8 +44,12 @@ func sharedMetrics() *metrics {
 				Help:    "Blocks between a tx reaching this node's pool and its commitment.",
 				Buckets: []float64{0, 1, 2, 3, 4, 6, 8, 12, 16, 32},
 			}),
+			listedTxs: prometheus.NewCounter(prometheus.CounterOpts{
+				Namespace: "ordo", Name: "inclusion_listed_txs_total",
+				Help: "Txs this validator put in its inclusion lists (each must be in the next block).",
+			}),
 		}
-		for _, c := range []prometheus.Collector{theMetrics.extensionBytes, theMetrics.extensionEntries, theMetrics.fairOrderedTxs, theMetrics.inclusionDelay} {
+		for _, c := range []prometheus.Collector{theMetrics.extensionBytes, theMetrics.extensionEntries, theMetrics.fairOrderedTxs, theMetrics.inclusionDelay, theMetrics.listedTxs} {
 			_ = prometheus.DefaultRegisterer.Register(c)
 		}
 	})

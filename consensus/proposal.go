@@ -35,6 +35,9 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 			a.logger.Info("vote extensions fill the block budget", "height", req.Height, "bytes", len(system))
 			return &abci.PrepareProposalResponse{Txs: [][]byte{system}}, nil
 		}
+		if in.Listed, err = a.listedTxs(req.LocalLastCommit, false); err != nil {
+			return nil, err
+		}
 		if a.params.Fair.Enabled {
 			reporters := reportersOf(req.LocalLastCommit, a.params.Fair.MaxReportEntries)
 			if committed := committedVotes(req.LocalLastCommit); len(reporters) < committed {
@@ -81,6 +84,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalReques
 	}
 	raws := req.Txs
 	var fair *ordering.FairInput
+	var listed []*tx.Tx
 	budget := a.params.MaxBlockTxBytes // for user txs, after E (as PrepareProposal counts)
 	if a.extensionsExpected(req.Height) {
 		if len(raws) == 0 {
@@ -98,6 +102,9 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalReques
 			if fair, err = a.fairInput(reporters); err != nil {
 				return nil, err
 			}
+		}
+		if listed, err = a.listedTxs(ext, true); err != nil {
+			return reject(tx.Errorf(tx.ErrBlockRule, "inclusion lists: %v", err))
 		}
 		budget -= ordering.TxEncodedSize(len(raws[0]))
 		raws = raws[1:]
@@ -117,6 +124,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalReques
 	defer snap.Discard()
 	in := a.orderingInput(snap, req.Height, req.ProposerAddress)
 	in.Fair = fair
+	in.Listed = listed
 	in.MaxBlockBytes = budget
 	if err := ordering.Check(in, txs); err != nil {
 		if tx.CodeOf(err) == tx.ErrInternal.Code {

@@ -19,12 +19,19 @@ import (
 // max_report_entries). With fair ordering
 // off it reports its clock only. This is local data: it differs between
 // validators by design.
+//
+// With inclusion lists on it also lists the ready txs that have waited at
+// least min_age_blocks (inclusionList).
 func (a *App) ExtendVote(_ context.Context, req *abci.ExtendVoteRequest) (*abci.ExtendVoteResponse, error) {
 	rep := ordering.Report{Now: a.now().UnixMilli()}
-	if a.params.Fair.Enabled {
+	var list [][]byte
+	if a.params.Fair.Enabled || a.params.Inclusion.Enabled {
 		inBlock := make(map[ordering.TxKey]bool, len(req.Txs))
+		inBlockHash := make(map[tx.Hash]bool, len(req.Txs))
 		for _, raw := range req.Txs {
-			inBlock[ordering.KeyOf(tx.HashOf(raw))] = true
+			h := tx.HashOf(raw)
+			inBlock[ordering.KeyOf(h)] = true
+			inBlockHash[h] = true
 		}
 		snap := a.store.Snapshot()
 		ready, err := a.pool.Ready(func(addr tx.Address) (uint64, error) {
@@ -34,6 +41,10 @@ func (a *App) ExtendVote(_ context.Context, req *abci.ExtendVoteRequest) (*abci.
 		snap.Discard()
 		if err != nil {
 			return nil, err
+		}
+		list = inclusionList(a.params.Inclusion, req.Height, ready, inBlockHash)
+		if !a.params.Fair.Enabled {
+			ready = nil
 		}
 		// Only txs that can execute are reported: a tx parked behind a
 		// missing nonce costs its sender nothing and must not take report
@@ -50,27 +61,52 @@ func (a *App) ExtendVote(_ context.Context, req *abci.ExtendVoteRequest) (*abci.
 			rep.Seen = append(rep.Seen, ordering.Seen{Key: k, At: min(e.FirstSeen.UnixMilli(), rep.Now)})
 		}
 	}
-	ext, err := encodeVoteExtension(rep)
+	ext, err := encodeVoteExtension(rep, list...)
 	if err != nil {
 		return nil, err
 	}
 	a.metrics.observeExtension(len(ext), len(rep.Seen))
+	a.metrics.listedTxs.Add(float64(len(list)))
 	return &abci.ExtendVoteResponse{VoteExtension: ext}, nil
 }
 
 // VerifyVoteExtension implements abci.Application: it checks format and
-// bounds only (decodes, at most max_report_entries entries), so every
-// validator decides alike.
+// bounds only (decodes, at most max_report_entries entries, a list within
+// max_list_bytes of valid signed txs), so every validator decides alike.
 func (a *App) VerifyVoteExtension(_ context.Context, req *abci.VerifyVoteExtensionRequest) (*abci.VerifyVoteExtensionResponse, error) {
-	if _, err := decodeVoteExtension(req.VoteExtension, a.params.Fair.MaxReportEntries); err != nil {
+	if err := a.verifyExtension(req.VoteExtension); err != nil {
 		a.logger.Info("rejecting vote extension", "height", req.Height, "validator", fmt.Sprintf("%X", req.ValidatorAddress), "err", err)
 		return &abci.VerifyVoteExtensionResponse{Status: abci.VERIFY_VOTE_EXTENSION_STATUS_REJECT}, nil
 	}
 	return &abci.VerifyVoteExtensionResponse{Status: abci.VERIFY_VOTE_EXTENSION_STATUS_ACCEPT}, nil
 }
 
-// EncodeVoteExtension is the vote-extension payload carrying rep.
-func EncodeVoteExtension(rep ordering.Report) ([]byte, error) { return encodeVoteExtension(rep) }
+// verifyExtension is VerifyVoteExtension's check: the report decodes within
+// bounds and every listed tx is a valid signed tx, within the list budget.
+func (a *App) verifyExtension(b []byte) error {
+	if _, err := decodeVoteExtension(b, a.params.Fair.MaxReportEntries); err != nil {
+		return err
+	}
+	var ve consensusv1.VoteExtension
+	if err := ve.Unmarshal(b); err != nil {
+		return err
+	}
+	if err := checkListBudget(a.params.Inclusion, ve.InclusionList); err != nil {
+		return err
+	}
+	for i, raw := range ve.InclusionList {
+		if _, err := a.decodeVerified(raw); err != nil {
+			return fmt.Errorf("listed tx %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// EncodeVoteExtension is the vote-extension payload carrying rep and an
+// inclusion list.
+func EncodeVoteExtension(rep ordering.Report, list ...[]byte) ([]byte, error) {
+	return encodeVoteExtension(rep, list...)
+}
 
 // DecodeVoteExtension parses a vote-extension payload (at most maxEntries
 // first-seen entries).
@@ -78,12 +114,12 @@ func DecodeVoteExtension(b []byte, maxEntries int) (ordering.Report, error) {
 	return decodeVoteExtension(b, maxEntries)
 }
 
-func encodeVoteExtension(rep ordering.Report) ([]byte, error) {
+func encodeVoteExtension(rep ordering.Report, list ...[]byte) ([]byte, error) {
 	seen, err := ordering.EncodeReport(rep)
 	if err != nil {
 		return nil, err
 	}
-	ve := consensusv1.VoteExtension{FirstSeen: seen}
+	ve := consensusv1.VoteExtension{FirstSeen: seen, InclusionList: list}
 	return ve.Marshal()
 }
 

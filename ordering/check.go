@@ -20,7 +20,7 @@ func Check(in Input, txs []*tx.Tx) error {
 		return tx.Errorf(tx.ErrBlockRule, "block txs take %d bytes, limit %d", total, in.MaxBlockBytes)
 	}
 	if in.Fair != nil {
-		if err := checkFair(*in.Fair, txs); err != nil {
+		if err := checkFair(*in.Fair, newListedSet(in.Listed), txs); err != nil {
 			return err
 		}
 	}
@@ -33,6 +33,9 @@ func Check(in Input, txs []*tx.Tx) error {
 		if err := caps.add(ov, t); err != nil {
 			return blockRuleError(i, t, err)
 		}
+	}
+	if len(in.Listed) > 0 {
+		return checkListed(in, txs, ov, caps, total)
 	}
 	return nil
 }
@@ -61,6 +64,28 @@ func newRollupMeter(p ledger.Params) *rollupMeter {
 // any rollup would exceed its cap. Rollups are read through r so a rollup
 // registered earlier in the block is known.
 func (m *rollupMeter) add(r ledger.Reader, t *tx.Tx) error {
+	return m.addReserving(r, t, nil)
+}
+
+// fits reports (as add would) whether t's rollup bytes fit, charging
+// nothing.
+func (m *rollupMeter) fits(r ledger.Reader, t *tx.Tx) error {
+	return m.check(r, t, nil)
+}
+
+// addReserving is add, with the room reserved for listed txs (nil: none)
+// counted as used.
+func (m *rollupMeter) addReserving(r ledger.Reader, t *tx.Tx, reserved map[tx.RollupID]uint64) error {
+	if err := m.check(r, t, reserved); err != nil {
+		return err
+	}
+	for _, u := range t.RollupBytes() {
+		m.used[u.Rollup] += u.Bytes
+	}
+	return nil
+}
+
+func (m *rollupMeter) check(r ledger.Reader, t *tx.Tx, reserved map[tx.RollupID]uint64) error {
 	usage := t.RollupBytes()
 	for _, u := range usage {
 		rollup, ok, err := r.Rollup(u.Rollup)
@@ -71,24 +96,23 @@ func (m *rollupMeter) add(r ledger.Reader, t *tx.Tx) error {
 			return tx.Errorf(tx.ErrUnknownRollup, "rollup %s is not registered", u.Rollup)
 		}
 		limit := m.params.RollupCap(rollup)
-		if m.used[u.Rollup]+u.Bytes > limit {
+		if m.used[u.Rollup]+u.Bytes+reserved[u.Rollup] > limit {
 			return tx.Errorf(tx.ErrRollupCapExceeded, "rollup %q would carry %d bytes, cap %d", rollup.Name, m.used[u.Rollup]+u.Bytes, limit)
 		}
-	}
-	for _, u := range usage {
-		m.used[u.Rollup] += u.Bytes
 	}
 	return nil
 }
 
-// checkFair enforces the fair-ordering rule: every tx eligible under E, no
-// two txs sharing a short key, and the txs exactly in fair order.
-func checkFair(fair FairInput, txs []*tx.Tx) error {
+// checkFair enforces the fair-ordering rule: every tx eligible under E (or
+// listed), no two txs sharing a short key, and the txs exactly in fair
+// order.
+func checkFair(fair FairInput, listed listedSet, txs []*tx.Tx) error {
 	blockKeys := make([]TxKey, len(txs))
 	for i, t := range txs {
 		blockKeys[i] = KeyOf(t.Hash)
 	}
 	stamps := StampsFor(fair, blockKeys)
+	stampListed(fair, stamps, listed.keys())
 	keys := make(map[TxKey]int, len(txs))
 	for i, t := range txs {
 		k := KeyOf(t.Hash)

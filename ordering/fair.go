@@ -207,3 +207,38 @@ func SortFair(txs []*tx.Tx, stamps map[TxKey]Stamp, prevHash []byte) (int, bool)
 	copy(txs, sorted)
 	return -1, true
 }
+
+// stampListed makes every listed key eligible. A listed key no reporter
+// reported gets the stamp of an unreported key: the power-weighted median
+// of the reporters' clamped clocks. So a listed tx is placed by its median
+// like any other; being listed never buys an earlier slot.
+func stampListed(in FairInput, stamps map[TxKey]Stamp, keys []TxKey) {
+	var clock *int64
+	for _, k := range keys {
+		st, ok := stamps[k]
+		if !ok {
+			if clock == nil {
+				m := clockMedian(in)
+				clock = &m
+			}
+			st = Stamp{Median: *clock}
+		}
+		st.Eligible = true
+		stamps[k] = st
+	}
+}
+
+// clockMedian is the power-weighted median of the reporters' clamped
+// clocks.
+func clockMedian(in FairInput) int64 {
+	values := make([]quorum.Weighted, 0, len(in.Reporters))
+	for _, r := range in.Reporters {
+		if r.Power <= 0 {
+			continue
+		}
+		now := clamp(r.Report.Now, satAdd(in.BlockTime, -in.Params.ClockSkewMs), satAdd(in.BlockTime, in.Params.MaxLagMs))
+		values = append(values, quorum.Weighted{Value: now, Power: r.Power})
+	}
+	m, _ := quorum.Median(values)
+	return m
+}

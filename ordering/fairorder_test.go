@@ -434,7 +434,7 @@ func TestCheckFairRejectsMutations(t *testing.T) {
 					t.Fatalf("run %d: interleaving breaks a ledger rule: %v", run, err)
 				}
 				wantReject("reordering that keeps nonce order", m)
-				if err := checkFair(*in.Fair, m); err == nil || !strings.Contains(err.Error(), "fair order") {
+				if err := checkFair(*in.Fair, listedSet{}, m); err == nil || !strings.Contains(err.Error(), "fair order") {
 					t.Fatalf("run %d: checkFair on a reordered block: %v", run, err)
 				}
 				interleavings++

@@ -16,7 +16,12 @@ import (
 // fit the block or its rollup's cap, is left out together with the rest of
 // its account's queue (their nonces could no longer be consecutive).
 // The result always passes Check with the same Input.
+//
+// Listed txs (in.Listed) are offered first-come (as if they arrived before
+// every candidate) and the room they need is reserved until they are taken
+// or found invalid, so other txs cannot crowd them out.
 func Order(in Input, candidates []Candidate) (Block, error) {
+	candidates = withListed(in.Listed, candidates)
 	if in.Fair != nil {
 		return orderFair(in, candidates)
 	}
@@ -40,18 +45,37 @@ func Order(in Input, candidates []Candidate) (Block, error) {
 	return b.out, nil
 }
 
+// withListed adds the listed txs to the candidates, ahead of every pool
+// arrival (Seq 0; Seq of pool entries starts at 1), so a listed tx wins a
+// nonce against any other candidate.
+func withListed(listed []*tx.Tx, candidates []Candidate) []Candidate {
+	if len(listed) == 0 {
+		return candidates
+	}
+	out := make([]Candidate, 0, len(listed)+len(candidates))
+	for _, t := range listed {
+		out = append(out, Candidate{Tx: t, Seq: 0})
+	}
+	return append(out, candidates...)
+}
+
 // builder grows a block one tx at a time, keeping every rule Check enforces
 // apart from the fair order itself.
 type builder struct {
-	in    Input
-	ov    *ledger.Overlay
-	caps  *rollupMeter
-	bytes int64
-	out   Block
+	in     Input
+	ov     *ledger.Overlay
+	caps   *rollupMeter
+	bytes  int64
+	out    Block
+	listed listedSet
+	res    *reservation
 }
 
 func newBuilder(in Input) *builder {
-	return &builder{in: in, ov: ledger.NewOverlay(in.State, in.Params, in.Height), caps: newRollupMeter(in.Params)}
+	return &builder{
+		in: in, ov: ledger.NewOverlay(in.State, in.Params, in.Height), caps: newRollupMeter(in.Params),
+		listed: newListedSet(in.Listed), res: newReservation(in.Listed),
+	}
 }
 
 // take appends t when it fits the block bytes and is valid on the block so
@@ -59,9 +83,16 @@ func newBuilder(in Input) *builder {
 // did. A tx that cannot execute is recorded in out.Invalid (except a nonce
 // gap, which a later block may fill). Only a failure of the node itself
 // (tx.ErrInternal) is returned as an error.
+//
+// A listed tx gives up its reservation when considered (taken or not: it
+// comes up once, in nonce order); any other tx must leave the reserved room
+// free.
 func (b *builder) take(t *tx.Tx) (bool, error) {
+	if b.listed.has(t) {
+		b.res.release(t)
+	}
 	size := TxEncodedSize(t.Size())
-	if b.in.MaxBlockBytes > 0 && b.bytes+size > b.in.MaxBlockBytes {
+	if b.in.MaxBlockBytes > 0 && b.bytes+size+b.res.bytes > b.in.MaxBlockBytes {
 		return false, nil
 	}
 	if err := b.ov.Check(t); err != nil {
@@ -73,7 +104,7 @@ func (b *builder) take(t *tx.Tx) (bool, error) {
 		}
 		return false, nil
 	}
-	if err := b.caps.add(b.ov, t); err != nil {
+	if err := b.caps.addReserving(b.ov, t, b.res.rollup); err != nil {
 		if tx.CodeOf(err) == tx.ErrInternal.Code {
 			return false, err
 		}
@@ -163,6 +194,7 @@ func orderFair(in Input, candidates []Candidate) (Block, error) {
 		}
 	}
 	stamps := StampsFor(*in.Fair, keys)
+	stampListed(*in.Fair, stamps, newListedSet(in.Listed).keys())
 	// Filter for eligibility first, so an ineligible tx cannot hide an
 	// eligible one with the same account nonce.
 	eligible := make([]Candidate, 0, len(candidates))

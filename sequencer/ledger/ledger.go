@@ -52,7 +52,27 @@ type Params struct {
 	DefaultRollupMaxBytes uint64
 	// Fair holds the fair-ordering parameters.
 	Fair FairParams
+	// Inclusion holds the inclusion-list parameters.
+	Inclusion InclusionParams
 }
+
+// InclusionParams are the inclusion-list parameters
+// (docs/spec/inclusion-lists.md).
+type InclusionParams struct {
+	// Enabled turns the rule on: validators list old pending txs in their
+	// vote extensions and the next block must include them.
+	Enabled bool
+	// MinAgeBlocks is Δ: a validator lists a pending tx once it has waited
+	// this many committed blocks in its pool.
+	MinAgeBlocks int64
+	// MaxListBytes bounds one validator's list: the sum over listed txs of
+	// len(tx) + ListEntryOverhead.
+	MaxListBytes int64
+}
+
+// ListEntryOverhead is what a listed tx costs beyond its bytes in a list's
+// budget (its protobuf tag and length prefix, rounded up).
+const ListEntryOverhead = 4
 
 // FairParams are the fair-ordering parameters (docs/spec/fair-ordering.md).
 // All durations are in milliseconds.
