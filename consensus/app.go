@@ -52,6 +52,8 @@ type App struct {
 
 	// pending is the result of the last FinalizeBlock, persisted by Commit.
 	pending *finalized
+	// l1 is this validator's L1 inbox follower (nil: no L1 endpoint).
+	l1 L1Source
 }
 
 // NewApp builds the application over an open store and pool. Parameters are
@@ -137,8 +139,8 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 				len(vals), inclusionBudget(cs.Params), l, cs.Params.MaxBlockTxBytes)
 		}
 	}
-	if cs.Params.Inclusion.Enabled && cs.Params.VoteExtensionsHeight == 0 {
-		return nil, fmt.Errorf("genesis: inclusion lists need vote extensions (consensus params feature.vote_extensions_enable_height)")
+	if (cs.Params.Inclusion.Enabled || cs.Params.Inbox.Enabled) && cs.Params.VoteExtensionsHeight == 0 {
+		return nil, fmt.Errorf("genesis: inclusion lists and the L1 inbox need vote extensions (consensus params feature.vote_extensions_enable_height)")
 	}
 	if cp := req.ConsensusParams; cp != nil && cp.Block != nil && cp.Block.MaxBytes > 0 {
 		if limit := cmttypes.MaxDataBytesNoEvidence(cp.Block.MaxBytes, len(vals)); cs.Params.MaxBlockTxBytes > limit {

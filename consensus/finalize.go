@@ -49,6 +49,8 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	rollupItems := newRollupCollector()
 	touched := make(map[tx.Address]bool)
 	userTxs := 0
+	var l1Import []byte
+	executed := make(map[tx.Hash]bool)
 	for i, raw := range req.Txs {
 		h := tx.HashOf(raw)
 		fin.hashes = append(fin.hashes, h)
@@ -57,6 +59,12 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		if i == 0 && a.extensionsExpected(req.Height) && IsSystemTx(raw) {
 			bt.System = true
 			results[i] = &abci.ExecTxResult{Code: abci.CodeTypeOK, Log: "vote extensions"}
+			continue
+		}
+		if i == 1 && a.params.Inbox.Enabled && a.extensionsExpected(req.Height) && IsL1ImportTx(raw) {
+			bt.System = true
+			l1Import = raw
+			results[i] = &abci.ExecTxResult{Code: abci.CodeTypeOK, Log: "L1 inbox import"}
 			continue
 		}
 		t, err := a.decodeVerified(raw)
@@ -78,11 +86,18 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			fin.touched = append(fin.touched, t.Sender)
 		}
 		rollupItems.add(t, uint32(i))
+		executed[t.Hash] = true
 		results[i] = &abci.ExecTxResult{Code: abci.CodeTypeOK}
 		userTxs++
 	}
 	if a.params.Fair.Enabled && a.extensionsExpected(req.Height) {
 		a.metrics.fairOrderedTxs.Add(float64(userTxs))
+	}
+	var inbox *state.InboxChanges
+	if a.params.Inbox.Enabled && a.extensionsExpected(req.Height) {
+		if inbox, err = a.finalizeInbox(snap, ov, req.Height, l1Import, executed); err != nil {
+			return nil, err
+		}
 	}
 	accounts, rollups := ov.Changes()
 	tree, err := rollupItems.tree()
@@ -91,7 +106,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	}
 	commit := commitment.Block{
 		PrevAppHash: lastHash, Height: req.Height,
-		StateDigest:   ledger.StateDigest(accounts, rollups),
+		StateDigest:   stateDigest(accounts, rollups, inbox),
 		RollupEntries: tree.Len(), RollupsRoot: tree.Root(),
 	}
 	appHash := commit.AppHash()
@@ -99,8 +114,8 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	fin.pending = &state.Pending{
 		Height: req.Height, AppHash: appHash, Accounts: accounts, Rollups: rollups,
 		Block: block, TxCodes: codes, RollupBlocks: rollupItems.blocks(req.Height),
-		RollupEntries: tree.Entries(),
-		LastBlock:     &state.BlockMeta{Hash: req.Hash, TimeUnix: req.Time.UnixMilli()},
+		RollupEntries: tree.Entries(), Inbox: inbox,
+		LastBlock: &state.BlockMeta{Hash: req.Hash, TimeUnix: req.Time.UnixMilli()},
 	}
 	a.pending = fin
 	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: appHash}, nil

@@ -2,12 +2,14 @@ package consensus
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/ordolabs/ordo/sequencer/ledger"
 	"github.com/ordolabs/ordo/sequencer/tx"
@@ -30,7 +32,24 @@ type GenesisParams struct {
 	DefaultRollupMaxBytes string           `json:"default_rollup_max_bytes"`
 	Fair                  GenesisFair      `json:"fair_ordering"`
 	Inclusion             GenesisInclusion `json:"inclusion_lists"`
+	Inbox                 GenesisInbox     `json:"l1_inbox"`
 }
+
+// GenesisInbox are the L1 inbox parameters (ledger.InboxParams).
+type GenesisInbox struct {
+	Enabled bool `json:"enabled"`
+	// Address is the inbox's L1 address (40 hex characters, 0x optional).
+	Address         string `json:"address"`
+	StartBlock      uint64 `json:"start_block"`
+	MaxImportBlocks uint64 `json:"max_import_blocks"`
+	MaxImportBytes  int64  `json:"max_import_bytes"`
+	MaxForcedBytes  int64  `json:"max_forced_bytes"`
+	DueBlocks       int64  `json:"due_blocks"`
+}
+
+// DefaultInboxAddress is the L1 inbox address localnets use: the bytes of
+// "OrdoInbox", zero-padded (an address with no code: txs to it succeed).
+const DefaultInboxAddress = "0x4f72646f496e626f780000000000000000000000"
 
 // GenesisInclusion are the inclusion-list parameters
 // (ledger.InclusionParams).
@@ -122,6 +141,10 @@ func DefaultGenesisParams() GenesisParams {
 			MaxReportEntries: 8192,
 		},
 		Inclusion: GenesisInclusion{Enabled: true, MinAgeBlocks: 2, MaxListBytes: 16 << 10},
+		Inbox: GenesisInbox{
+			Enabled: false, Address: DefaultInboxAddress, StartBlock: 1,
+			MaxImportBlocks: 32, MaxImportBytes: 256 << 10, MaxForcedBytes: 256 << 10, DueBlocks: 8,
+		},
 	}
 }
 
@@ -217,6 +240,21 @@ func (g GenesisParams) toLedger(chainID string) (ledger.Params, error) {
 		Inclusion: ledger.InclusionParams{
 			Enabled: g.Inclusion.Enabled, MinAgeBlocks: g.Inclusion.MinAgeBlocks, MaxListBytes: g.Inclusion.MaxListBytes,
 		}}
+	if g.Inbox.Enabled {
+		in := g.Inbox
+		addr, err := hex.DecodeString(strings.TrimPrefix(strings.TrimPrefix(in.Address, "0x"), "0X"))
+		if err != nil || len(addr) != 20 {
+			return p, fmt.Errorf("genesis params.l1_inbox.address %q: want 40 hex characters", in.Address)
+		}
+		p.Inbox = ledger.InboxParams{Enabled: true, StartBlock: in.StartBlock, MaxImportBlocks: in.MaxImportBlocks,
+			MaxImportBytes: in.MaxImportBytes, MaxForcedBytes: in.MaxForcedBytes, DueBlocks: in.DueBlocks}
+		copy(p.Inbox.Address[:], addr)
+		eighth := p.MaxBlockTxBytes / 8
+		if in.MaxImportBlocks < 1 || in.MaxImportBlocks > 1024 || in.DueBlocks < 1 || in.DueBlocks > 10_000 ||
+			in.MaxForcedBytes < 1024 || in.MaxForcedBytes > eighth || in.MaxImportBytes < in.MaxForcedBytes || in.MaxImportBytes > eighth {
+			return p, fmt.Errorf("genesis params.l1_inbox: want max_import_blocks in [1, 1024], due_blocks in [1, 10000], 1024 <= max_forced_bytes <= max_import_bytes <= max_block_tx_bytes/8 = %d", eighth)
+		}
+	}
 	if i := p.Inclusion; i.Enabled && (i.MinAgeBlocks < 1 || i.MinAgeBlocks > 10_000 || i.MaxListBytes < 1024 || i.MaxListBytes > p.MaxBlockTxBytes/4) {
 		return p, fmt.Errorf("genesis params.inclusion_lists: min_age_blocks must be in [1, 10000] and max_list_bytes in [1024, max_block_tx_bytes/4 = %d]", p.MaxBlockTxBytes/4)
 	}

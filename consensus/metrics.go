@@ -15,6 +15,7 @@ type metrics struct {
 	fairOrderedTxs   prometheus.Counter
 	inclusionDelay   prometheus.Histogram
 	listedTxs        prometheus.Counter
+	forcedIncluded   prometheus.Counter
 }
 
 var (
@@ -48,8 +49,12 @@ func sharedMetrics() *metrics {
 				Namespace: "ordo", Name: "inclusion_listed_txs_total",
 				Help: "Txs this validator put in its inclusion lists (each must be in the next block).",
 			}),
+			forcedIncluded: prometheus.NewCounter(prometheus.CounterOpts{
+				Namespace: "ordo", Name: "forced_included_txs_total",
+				Help: "Forced txs from the L1 inbox committed.",
+			}),
 		}
-		for _, c := range []prometheus.Collector{theMetrics.extensionBytes, theMetrics.extensionEntries, theMetrics.fairOrderedTxs, theMetrics.inclusionDelay, theMetrics.listedTxs} {
+		for _, c := range []prometheus.Collector{theMetrics.extensionBytes, theMetrics.extensionEntries, theMetrics.fairOrderedTxs, theMetrics.inclusionDelay, theMetrics.listedTxs, theMetrics.forcedIncluded} {
 			_ = prometheus.DefaultRegisterer.Register(c)
 		}
 	})

@@ -12,31 +12,49 @@ import (
 )
 
 // PrepareProposal implements abci.Application: it ignores CometBFT's reaped
-// txs; it puts the previous height's vote extensions (E) first, then the
-// user txs ordering.Order picks from the app pool snapshot (with the fair
-// rule fed by E when fair ordering is on).
-func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
+// txs; it puts the previous height's vote extensions (E) first, then the L1
+// import (when the inbox cursor moves), then the user txs ordering.Order
+// picks from the app pool snapshot (with the fair rule fed by E when fair
+// ordering is on, and the listed and due forced txs it must include).
+func (a *App) PrepareProposal(ctx context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
 	snap := a.store.Snapshot()
 	defer snap.Discard()
 	in := a.orderingInput(snap, req.Height, req.ProposerAddress)
 	if req.MaxTxBytes > 0 && req.MaxTxBytes < in.MaxBlockBytes {
 		in.MaxBlockBytes = req.MaxTxBytes
 	}
-	var system []byte
+	var system [][]byte
 	if a.extensionsExpected(req.Height) {
-		var err error
-		if system, err = encodeExtCommit(req.LocalLastCommit); err != nil {
+		e, err := encodeExtCommit(req.LocalLastCommit)
+		if err != nil {
 			return nil, err
 		}
-		in.MaxBlockBytes -= ordering.TxEncodedSize(len(system))
-		if in.MaxBlockBytes <= 0 {
-			// E alone fills the budget: propose E and no user txs (a zero
-			// budget would read as "unbounded" to ordering.Order).
-			a.logger.Info("vote extensions fill the block budget", "height", req.Height, "bytes", len(system))
-			return &abci.PrepareProposalResponse{Txs: [][]byte{system}}, nil
-		}
+		system = append(system, e)
 		if in.Listed, err = a.listedTxs(req.LocalLastCommit, false); err != nil {
 			return nil, err
+		}
+		if a.params.Inbox.Enabled {
+			plan, err := a.planInbox(ctx, snap, req.LocalLastCommit)
+			if err != nil {
+				a.logger.Info("proposing without the L1 import", "height", req.Height, "err", err)
+			}
+			if plan.imp != nil && err == nil {
+				imp, err := encodeL1Import(plan.imp)
+				if err != nil {
+					return nil, err
+				}
+				system = append(system, imp)
+			}
+			in.Listed = mergeListed(in.Listed, plan.dueTxs)
+		}
+		for _, sys := range system {
+			in.MaxBlockBytes -= ordering.TxEncodedSize(len(sys))
+		}
+		if in.MaxBlockBytes <= 0 {
+			// System txs fill the budget: propose them and no user txs (a
+			// zero budget would read as "unbounded" to ordering.Order).
+			a.logger.Info("system txs fill the block budget", "height", req.Height)
+			return &abci.PrepareProposalResponse{Txs: system}, nil
 		}
 		if a.params.Fair.Enabled {
 			reporters := reportersOf(req.LocalLastCommit, a.params.Fair.MaxReportEntries)
@@ -63,10 +81,8 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 		a.pool.Remove(s.Hash)
 		a.status.Reject(s.Hash, s.Err)
 	}
-	txs := make([][]byte, 0, len(block.Txs)+1)
-	if system != nil {
-		txs = append(txs, system)
-	}
+	txs := make([][]byte, 0, len(block.Txs)+len(system))
+	txs = append(txs, system...)
 	for _, t := range block.Txs {
 		txs = append(txs, t.Raw)
 	}
@@ -77,7 +93,7 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.PrepareProposalReques
 // ProcessProposal implements abci.Application: it decodes and verifies every
 // tx and re-derives the ordering rules with ordering.Check. Any violation is
 // a REJECT. The decision depends only on the proposal and committed state.
-func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
+func (a *App) ProcessProposal(ctx context.Context, req *abci.ProcessProposalRequest) (*abci.ProcessProposalResponse, error) {
 	reject := func(err error) (*abci.ProcessProposalResponse, error) {
 		a.logger.Info("rejecting proposal", "height", req.Height, "proposer", req.ProposerAddress, "reason", err)
 		return &abci.ProcessProposalResponse{Status: abci.PROCESS_PROPOSAL_STATUS_REJECT}, nil
@@ -108,6 +124,24 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.ProcessProposalReques
 		}
 		budget -= ordering.TxEncodedSize(len(raws[0]))
 		raws = raws[1:]
+		if a.params.Inbox.Enabled {
+			snap := a.store.Snapshot()
+			plan, err := a.planInbox(ctx, snap, ext)
+			snap.Discard()
+			if err != nil {
+				// This validator cannot verify the import (its L1 endpoint
+				// lags or is down): it rejects, the others decide.
+				return reject(tx.Errorf(tx.ErrBlockRule, "%v", err))
+			}
+			if err := checkImport(plan.imp, raws); err != nil {
+				return reject(tx.Errorf(tx.ErrBlockRule, "%v", err))
+			}
+			if plan.imp != nil {
+				budget -= ordering.TxEncodedSize(len(raws[0]))
+				raws = raws[1:]
+			}
+			listed = mergeListed(listed, plan.dueTxs)
+		}
 		if budget <= 0 && len(raws) > 0 {
 			return reject(tx.Errorf(tx.ErrBlockRule, "vote extensions take the whole block budget, yet the block has %d user txs", len(raws)))
 		}

@@ -61,7 +61,11 @@ func (a *App) ExtendVote(_ context.Context, req *abci.ExtendVoteRequest) (*abci.
 			rep.Seen = append(rep.Seen, ordering.Seen{Key: k, At: min(e.FirstSeen.UnixMilli(), rep.Now)})
 		}
 	}
-	ext, err := encodeVoteExtension(rep, list...)
+	var l1 uint64
+	if a.params.Inbox.Enabled && a.l1 != nil {
+		l1 = a.l1.Finalized()
+	}
+	ext, err := encodeVoteExtensionL1(rep, l1, list)
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +98,9 @@ func (a *App) verifyExtension(b []byte) error {
 	if err := checkListBudget(a.params.Inclusion, ve.InclusionList); err != nil {
 		return err
 	}
+	if ve.L1Finalized != 0 && !a.params.Inbox.Enabled {
+		return fmt.Errorf("L1 finalized head %d reported while the L1 inbox is off", ve.L1Finalized)
+	}
 	for i, raw := range ve.InclusionList {
 		if _, err := a.decodeVerified(raw); err != nil {
 			return fmt.Errorf("listed tx %d: %w", i, err)
@@ -115,11 +122,16 @@ func DecodeVoteExtension(b []byte, maxEntries int) (ordering.Report, error) {
 }
 
 func encodeVoteExtension(rep ordering.Report, list ...[]byte) ([]byte, error) {
+	return encodeVoteExtensionL1(rep, 0, list)
+}
+
+// encodeVoteExtensionL1 also carries the validator's L1 finalized head.
+func encodeVoteExtensionL1(rep ordering.Report, l1Finalized uint64, list [][]byte) ([]byte, error) {
 	seen, err := ordering.EncodeReport(rep)
 	if err != nil {
 		return nil, err
 	}
-	ve := consensusv1.VoteExtension{FirstSeen: seen, InclusionList: list}
+	ve := consensusv1.VoteExtension{FirstSeen: seen, InclusionList: list, L1Finalized: l1Finalized}
 	return ve.Marshal()
 }
 

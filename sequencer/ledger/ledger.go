@@ -54,6 +54,25 @@ type Params struct {
 	Fair FairParams
 	// Inclusion holds the inclusion-list parameters.
 	Inclusion InclusionParams
+	// Inbox holds the L1 inbox (forced inclusion) parameters.
+	Inbox InboxParams
+}
+
+// InboxParams are the L1 inbox parameters (docs/spec/forced-inclusion.md).
+type InboxParams struct {
+	// Enabled turns the L1 inbox on.
+	Enabled bool
+	// Address is the inbox address on L1: txs to it carry Ordo txs.
+	Address [20]byte
+	// StartBlock is the first L1 block read.
+	StartBlock uint64
+	// MaxImportBlocks and MaxImportBytes bound one block's import.
+	MaxImportBlocks uint64
+	MaxImportBytes  int64
+	// MaxForcedBytes is the room each block reserves for forced txs.
+	MaxForcedBytes int64
+	// DueBlocks (N) bounds how long an imported message waits.
+	DueBlocks int64
 }
 
 // InclusionParams are the inclusion-list parameters

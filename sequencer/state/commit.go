@@ -35,6 +35,8 @@ type Pending struct {
 	// RollupEntries are the entries of the block's rollups tree, sorted by
 	// rollup id; stored with Block.
 	RollupEntries []commitment.Entry
+	// Inbox holds the block's L1 inbox changes (nil: none).
+	Inbox *InboxChanges
 }
 
 // Commit writes p in one transaction. It refuses to skip or repeat a height.
@@ -118,6 +120,11 @@ func (s *Store) Commit(p *Pending) error {
 				return err
 			}
 			if err := txn.Set(rollupBlockKey(id, p.Height), b); err != nil {
+				return err
+			}
+		}
+		if p.Inbox != nil {
+			if err := writeInbox(txn, p.Inbox); err != nil {
 				return err
 			}
 		}

@@ -36,6 +36,9 @@ type VoteExtension struct {
 	// validator has held for at least min_age_blocks; block h+1 must include
 	// them (docs/spec/inclusion-lists.md).
 	InclusionList [][]byte `protobuf:"bytes,2,rep,name=inclusion_list,json=inclusionList,proto3" json:"inclusion_list,omitempty"`
+	// l1_finalized is the highest L1 block this validator's L1 endpoint
+	// reports finalized (0: unknown or no L1 endpoint).
+	L1Finalized uint64 `protobuf:"varint,3,opt,name=l1_finalized,json=l1Finalized,proto3" json:"l1_finalized,omitempty"`
 }
 
 func (m *VoteExtension) Reset()         { *m = VoteExtension{} }
@@ -85,27 +88,207 @@ func (m *VoteExtension) GetInclusionList() [][]byte {
 	return nil
 }
 
+func (m *VoteExtension) GetL1Finalized() uint64 {
+	if m != nil {
+		return m.L1Finalized
+	}
+	return 0
+}
+
+// L1Import is the system tx that imports L1 inbox messages: the messages
+// from the import cursor (start_block, start_index) up to the cursor after
+// them (end_block, end_index), in L1 order (docs/spec/forced-inclusion.md).
+type L1Import struct {
+	StartBlock uint64       `protobuf:"varint,1,opt,name=start_block,json=startBlock,proto3" json:"start_block,omitempty"`
+	StartIndex uint32       `protobuf:"varint,2,opt,name=start_index,json=startIndex,proto3" json:"start_index,omitempty"`
+	EndBlock   uint64       `protobuf:"varint,3,opt,name=end_block,json=endBlock,proto3" json:"end_block,omitempty"`
+	EndIndex   uint32       `protobuf:"varint,4,opt,name=end_index,json=endIndex,proto3" json:"end_index,omitempty"`
+	Messages   []*L1Message `protobuf:"bytes,5,rep,name=messages,proto3" json:"messages,omitempty"`
+}
+
+func (m *L1Import) Reset()         { *m = L1Import{} }
+func (m *L1Import) String() string { return proto.CompactTextString(m) }
+func (*L1Import) ProtoMessage()    {}
+func (*L1Import) Descriptor() ([]byte, []int) {
+	return fileDescriptor_4aa4175fd4b4bea8, []int{1}
+}
+func (m *L1Import) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *L1Import) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_L1Import.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *L1Import) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_L1Import.Merge(m, src)
+}
+func (m *L1Import) XXX_Size() int {
+	return m.Size()
+}
+func (m *L1Import) XXX_DiscardUnknown() {
+	xxx_messageInfo_L1Import.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_L1Import proto.InternalMessageInfo
+
+func (m *L1Import) GetStartBlock() uint64 {
+	if m != nil {
+		return m.StartBlock
+	}
+	return 0
+}
+
+func (m *L1Import) GetStartIndex() uint32 {
+	if m != nil {
+		return m.StartIndex
+	}
+	return 0
+}
+
+func (m *L1Import) GetEndBlock() uint64 {
+	if m != nil {
+		return m.EndBlock
+	}
+	return 0
+}
+
+func (m *L1Import) GetEndIndex() uint32 {
+	if m != nil {
+		return m.EndIndex
+	}
+	return 0
+}
+
+func (m *L1Import) GetMessages() []*L1Message {
+	if m != nil {
+		return m.Messages
+	}
+	return nil
+}
+
+// L1Message is one inbox message.
+type L1Message struct {
+	L1Block uint64 `protobuf:"varint,1,opt,name=l1_block,json=l1Block,proto3" json:"l1_block,omitempty"`
+	TxIndex uint32 `protobuf:"varint,2,opt,name=tx_index,json=txIndex,proto3" json:"tx_index,omitempty"`
+	L1Tx    []byte `protobuf:"bytes,3,opt,name=l1_tx,json=l1Tx,proto3" json:"l1_tx,omitempty"`
+	// data is the message's calldata (an Ordo tx); empty for an oversize
+	// message, which is imported only to be recorded as skipped.
+	Data     []byte `protobuf:"bytes,4,opt,name=data,proto3" json:"data,omitempty"`
+	Oversize bool   `protobuf:"varint,5,opt,name=oversize,proto3" json:"oversize,omitempty"`
+}
+
+func (m *L1Message) Reset()         { *m = L1Message{} }
+func (m *L1Message) String() string { return proto.CompactTextString(m) }
+func (*L1Message) ProtoMessage()    {}
+func (*L1Message) Descriptor() ([]byte, []int) {
+	return fileDescriptor_4aa4175fd4b4bea8, []int{2}
+}
+func (m *L1Message) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *L1Message) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_L1Message.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *L1Message) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_L1Message.Merge(m, src)
+}
+func (m *L1Message) XXX_Size() int {
+	return m.Size()
+}
+func (m *L1Message) XXX_DiscardUnknown() {
+	xxx_messageInfo_L1Message.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_L1Message proto.InternalMessageInfo
+
+func (m *L1Message) GetL1Block() uint64 {
+	if m != nil {
+		return m.L1Block
+	}
+	return 0
+}
+
+func (m *L1Message) GetTxIndex() uint32 {
+	if m != nil {
+		return m.TxIndex
+	}
+	return 0
+}
+
+func (m *L1Message) GetL1Tx() []byte {
+	if m != nil {
+		return m.L1Tx
+	}
+	return nil
+}
+
+func (m *L1Message) GetData() []byte {
+	if m != nil {
+		return m.Data
+	}
+	return nil
+}
+
+func (m *L1Message) GetOversize() bool {
+	if m != nil {
+		return m.Oversize
+	}
+	return false
+}
+
 func init() {
 	proto.RegisterType((*VoteExtension)(nil), "ordo.consensus.v1.VoteExtension")
+	proto.RegisterType((*L1Import)(nil), "ordo.consensus.v1.L1Import")
+	proto.RegisterType((*L1Message)(nil), "ordo.consensus.v1.L1Message")
 }
 
 func init() { proto.RegisterFile("ordo/consensus/v1/consensus.proto", fileDescriptor_4aa4175fd4b4bea8) }
 
 var fileDescriptor_4aa4175fd4b4bea8 = []byte{
-	// 199 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0xe2, 0x52, 0xcc, 0x2f, 0x4a, 0xc9,
-	0xd7, 0x4f, 0xce, 0xcf, 0x2b, 0x4e, 0xcd, 0x2b, 0x2e, 0x2d, 0xd6, 0x2f, 0x33, 0x44, 0x70, 0xf4,
-	0x0a, 0x8a, 0xf2, 0x4b, 0xf2, 0x85, 0x04, 0x41, 0x4a, 0xf4, 0x10, 0xa2, 0x65, 0x86, 0x4a, 0xa1,
-	0x5c, 0xbc, 0x61, 0xf9, 0x25, 0xa9, 0xae, 0x15, 0x25, 0xa9, 0x79, 0xc5, 0x99, 0xf9, 0x79, 0x42,
-	0xb2, 0x5c, 0x5c, 0x69, 0x99, 0x45, 0xc5, 0x25, 0xf1, 0xc5, 0xa9, 0xa9, 0x79, 0x12, 0x8c, 0x0a,
-	0x8c, 0x1a, 0x3c, 0x41, 0x9c, 0x60, 0x91, 0xe0, 0xd4, 0xd4, 0x3c, 0x21, 0x55, 0x2e, 0xbe, 0xcc,
-	0xbc, 0xe4, 0x9c, 0x52, 0x90, 0xda, 0xf8, 0x9c, 0xcc, 0xe2, 0x12, 0x09, 0x26, 0x05, 0x66, 0x0d,
-	0x9e, 0x20, 0x5e, 0xb8, 0xa8, 0x4f, 0x66, 0x71, 0x89, 0x53, 0xd8, 0x89, 0x47, 0x72, 0x8c, 0x17,
-	0x1e, 0xc9, 0x31, 0x3e, 0x78, 0x24, 0xc7, 0x38, 0xe1, 0xb1, 0x1c, 0xc3, 0x85, 0xc7, 0x72, 0x0c,
-	0x37, 0x1e, 0xcb, 0x31, 0x44, 0xd9, 0xa4, 0x67, 0x96, 0x64, 0x94, 0x26, 0xe9, 0x25, 0xe7, 0xe7,
-	0xea, 0x83, 0x9c, 0x93, 0x93, 0x98, 0x54, 0x0c, 0x66, 0xe8, 0x83, 0xdd, 0xa8, 0x8f, 0xe1, 0x0b,
-	0x6b, 0x38, 0xa7, 0xcc, 0x30, 0x89, 0x0d, 0xac, 0xc8, 0x18, 0x10, 0x00, 0x00, 0xff, 0xff, 0xb8,
-	0x6b, 0x70, 0x96, 0xed, 0x00, 0x00, 0x00,
+	// 406 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x64, 0x92, 0xcf, 0x8e, 0xd3, 0x30,
+	0x10, 0xc6, 0xeb, 0x6d, 0xca, 0xa6, 0xd3, 0x14, 0x09, 0x73, 0xc9, 0xf2, 0x27, 0x64, 0x2b, 0x21,
+	0xe5, 0x94, 0xc8, 0x70, 0x41, 0x82, 0xd3, 0x4a, 0x20, 0xad, 0x54, 0x2e, 0x06, 0xed, 0x81, 0x4b,
+	0x94, 0x3f, 0xde, 0x62, 0xe1, 0xda, 0x55, 0xec, 0x46, 0x51, 0x1f, 0x80, 0x33, 0x8f, 0xc4, 0x91,
+	0x63, 0x8f, 0x1c, 0x51, 0xfb, 0x22, 0x28, 0x4e, 0x37, 0x55, 0xd5, 0x9b, 0xe7, 0x37, 0xdf, 0xa7,
+	0x6f, 0xc6, 0x1a, 0xb8, 0x56, 0x55, 0xa9, 0x92, 0x42, 0x49, 0xcd, 0xa4, 0x5e, 0xeb, 0xa4, 0x26,
+	0xc7, 0x22, 0x5e, 0x55, 0xca, 0x28, 0xfc, 0xa4, 0x95, 0xc4, 0x47, 0x5a, 0x93, 0x59, 0x03, 0xd3,
+	0x3b, 0x65, 0xd8, 0xc7, 0xc6, 0x30, 0xa9, 0xb9, 0x92, 0xf8, 0x25, 0xc0, 0x3d, 0xaf, 0xb4, 0x49,
+	0x35, 0x63, 0xd2, 0x47, 0x21, 0x8a, 0x3c, 0x3a, 0xb6, 0xe4, 0x0b, 0x63, 0x12, 0xbf, 0x86, 0xc7,
+	0x5c, 0x16, 0x62, 0xdd, 0x6a, 0x53, 0xc1, 0xb5, 0xf1, 0x2f, 0xc2, 0x61, 0xe4, 0xd1, 0x69, 0x4f,
+	0xe7, 0x5c, 0x1b, 0x7c, 0x0d, 0x9e, 0x20, 0xe9, 0x3d, 0x97, 0x99, 0xe0, 0x1b, 0x56, 0xfa, 0xc3,
+	0x10, 0x45, 0x0e, 0x9d, 0x08, 0xf2, 0xe9, 0x01, 0xcd, 0x7e, 0x23, 0x70, 0xe7, 0xe4, 0x76, 0xb9,
+	0x52, 0x95, 0xc1, 0xaf, 0x60, 0xa2, 0x4d, 0x56, 0x99, 0x34, 0x17, 0xaa, 0xf8, 0x61, 0x63, 0x1d,
+	0x0a, 0x16, 0xdd, 0xb4, 0xe4, 0x28, 0xe0, 0xb2, 0x64, 0x8d, 0x7f, 0x11, 0xa2, 0x68, 0x7a, 0x10,
+	0xdc, 0xb6, 0x04, 0x3f, 0x87, 0x31, 0x93, 0xe5, 0xc1, 0xdf, 0xc5, 0xb9, 0x4c, 0x96, 0x9d, 0xfb,
+	0xd0, 0xec, 0xbc, 0x8e, 0xf5, 0xb6, 0xcd, 0xce, 0xf9, 0x0e, 0xdc, 0x25, 0xd3, 0x3a, 0x5b, 0x30,
+	0xed, 0x8f, 0xc2, 0x61, 0x34, 0x79, 0xf3, 0x22, 0x3e, 0xfb, 0xa8, 0x78, 0x4e, 0x3e, 0x77, 0x22,
+	0xda, 0xab, 0x67, 0x3f, 0x11, 0x8c, 0x7b, 0x8e, 0xaf, 0xc0, 0x15, 0xe4, 0x64, 0x81, 0x4b, 0x41,
+	0xba, 0xfc, 0x2b, 0x70, 0x4d, 0x73, 0x32, 0xfa, 0xa5, 0x69, 0xba, 0xf4, 0xa7, 0x30, 0x12, 0x24,
+	0x35, 0x8d, 0x9d, 0xd9, 0xa3, 0x8e, 0x20, 0x5f, 0x1b, 0x8c, 0xc1, 0x29, 0x33, 0x93, 0xd9, 0x51,
+	0x3d, 0x6a, 0xdf, 0xf8, 0x19, 0xb8, 0xaa, 0x66, 0x95, 0xe6, 0x1b, 0xe6, 0x8f, 0x42, 0x14, 0xb9,
+	0xb4, 0xaf, 0x6f, 0xee, 0xfe, 0xec, 0x02, 0xb4, 0xdd, 0x05, 0xe8, 0xdf, 0x2e, 0x40, 0xbf, 0xf6,
+	0xc1, 0x60, 0xbb, 0x0f, 0x06, 0x7f, 0xf7, 0xc1, 0xe0, 0xdb, 0x87, 0x05, 0x37, 0xdf, 0xd7, 0x79,
+	0x5c, 0xa8, 0x65, 0xd2, 0x2e, 0x25, 0xb2, 0x5c, 0xdb, 0x47, 0x62, 0x4f, 0x22, 0x39, 0x3b, 0x9a,
+	0xf7, 0x7d, 0x51, 0x93, 0xfc, 0x91, 0x15, 0xbd, 0xfd, 0x1f, 0x00, 0x00, 0xff, 0xff, 0x9e, 0x11,
+	0x9c, 0x9b, 0x5c, 0x02, 0x00, 0x00,
 }
 
 func (m *VoteExtension) Marshal() (dAtA []byte, err error) {
@@ -128,6 +311,11 @@ func (m *VoteExtension) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if m.L1Finalized != 0 {
+		i = encodeVarintConsensus(dAtA, i, uint64(m.L1Finalized))
+		i--
+		dAtA[i] = 0x18
+	}
 	if len(m.InclusionList) > 0 {
 		for iNdEx := len(m.InclusionList) - 1; iNdEx >= 0; iNdEx-- {
 			i -= len(m.InclusionList[iNdEx])
@@ -143,6 +331,120 @@ func (m *VoteExtension) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 		i = encodeVarintConsensus(dAtA, i, uint64(len(m.FirstSeen)))
 		i--
 		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *L1Import) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *L1Import) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *L1Import) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Messages) > 0 {
+		for iNdEx := len(m.Messages) - 1; iNdEx >= 0; iNdEx-- {
+			{
+				size, err := m.Messages[iNdEx].MarshalToSizedBuffer(dAtA[:i])
+				if err != nil {
+					return 0, err
+				}
+				i -= size
+				i = encodeVarintConsensus(dAtA, i, uint64(size))
+			}
+			i--
+			dAtA[i] = 0x2a
+		}
+	}
+	if m.EndIndex != 0 {
+		i = encodeVarintConsensus(dAtA, i, uint64(m.EndIndex))
+		i--
+		dAtA[i] = 0x20
+	}
+	if m.EndBlock != 0 {
+		i = encodeVarintConsensus(dAtA, i, uint64(m.EndBlock))
+		i--
+		dAtA[i] = 0x18
+	}
+	if m.StartIndex != 0 {
+		i = encodeVarintConsensus(dAtA, i, uint64(m.StartIndex))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.StartBlock != 0 {
+		i = encodeVarintConsensus(dAtA, i, uint64(m.StartBlock))
+		i--
+		dAtA[i] = 0x8
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *L1Message) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *L1Message) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *L1Message) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if m.Oversize {
+		i--
+		if m.Oversize {
+			dAtA[i] = 1
+		} else {
+			dAtA[i] = 0
+		}
+		i--
+		dAtA[i] = 0x28
+	}
+	if len(m.Data) > 0 {
+		i -= len(m.Data)
+		copy(dAtA[i:], m.Data)
+		i = encodeVarintConsensus(dAtA, i, uint64(len(m.Data)))
+		i--
+		dAtA[i] = 0x22
+	}
+	if len(m.L1Tx) > 0 {
+		i -= len(m.L1Tx)
+		copy(dAtA[i:], m.L1Tx)
+		i = encodeVarintConsensus(dAtA, i, uint64(len(m.L1Tx)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if m.TxIndex != 0 {
+		i = encodeVarintConsensus(dAtA, i, uint64(m.TxIndex))
+		i--
+		dAtA[i] = 0x10
+	}
+	if m.L1Block != 0 {
+		i = encodeVarintConsensus(dAtA, i, uint64(m.L1Block))
+		i--
+		dAtA[i] = 0x8
 	}
 	return len(dAtA) - i, nil
 }
@@ -173,6 +475,62 @@ func (m *VoteExtension) Size() (n int) {
 			l = len(b)
 			n += 1 + l + sovConsensus(uint64(l))
 		}
+	}
+	if m.L1Finalized != 0 {
+		n += 1 + sovConsensus(uint64(m.L1Finalized))
+	}
+	return n
+}
+
+func (m *L1Import) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.StartBlock != 0 {
+		n += 1 + sovConsensus(uint64(m.StartBlock))
+	}
+	if m.StartIndex != 0 {
+		n += 1 + sovConsensus(uint64(m.StartIndex))
+	}
+	if m.EndBlock != 0 {
+		n += 1 + sovConsensus(uint64(m.EndBlock))
+	}
+	if m.EndIndex != 0 {
+		n += 1 + sovConsensus(uint64(m.EndIndex))
+	}
+	if len(m.Messages) > 0 {
+		for _, e := range m.Messages {
+			l = e.Size()
+			n += 1 + l + sovConsensus(uint64(l))
+		}
+	}
+	return n
+}
+
+func (m *L1Message) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.L1Block != 0 {
+		n += 1 + sovConsensus(uint64(m.L1Block))
+	}
+	if m.TxIndex != 0 {
+		n += 1 + sovConsensus(uint64(m.TxIndex))
+	}
+	l = len(m.L1Tx)
+	if l > 0 {
+		n += 1 + l + sovConsensus(uint64(l))
+	}
+	l = len(m.Data)
+	if l > 0 {
+		n += 1 + l + sovConsensus(uint64(l))
+	}
+	if m.Oversize {
+		n += 2
 	}
 	return n
 }
@@ -278,6 +636,361 @@ func (m *VoteExtension) Unmarshal(dAtA []byte) error {
 			m.InclusionList = append(m.InclusionList, make([]byte, postIndex-iNdEx))
 			copy(m.InclusionList[len(m.InclusionList)-1], dAtA[iNdEx:postIndex])
 			iNdEx = postIndex
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field L1Finalized", wireType)
+			}
+			m.L1Finalized = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowConsensus
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.L1Finalized |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		default:
+			iNdEx = preIndex
+			skippy, err := skipConsensus(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthConsensus
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *L1Import) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowConsensus
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: L1Import: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: L1Import: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field StartBlock", wireType)
+			}
+			m.StartBlock = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowConsensus
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.StartBlock |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field StartIndex", wireType)
+			}
+			m.StartIndex = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowConsensus
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.StartIndex |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field EndBlock", wireType)
+			}
+			m.EndBlock = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowConsensus
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.EndBlock |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 4:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field EndIndex", wireType)
+			}
+			m.EndIndex = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowConsensus
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.EndIndex |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 5:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Messages", wireType)
+			}
+			var msglen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowConsensus
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				msglen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if msglen < 0 {
+				return ErrInvalidLengthConsensus
+			}
+			postIndex := iNdEx + msglen
+			if postIndex < 0 {
+				return ErrInvalidLengthConsensus
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Messages = append(m.Messages, &L1Message{})
+			if err := m.Messages[len(m.Messages)-1].Unmarshal(dAtA[iNdEx:postIndex]); err != nil {
+				return err
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipConsensus(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthConsensus
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *L1Message) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowConsensus
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: L1Message: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: L1Message: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field L1Block", wireType)
+			}
+			m.L1Block = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowConsensus
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.L1Block |= uint64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field TxIndex", wireType)
+			}
+			m.TxIndex = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowConsensus
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.TxIndex |= uint32(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 3:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field L1Tx", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowConsensus
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthConsensus
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthConsensus
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.L1Tx = append(m.L1Tx[:0], dAtA[iNdEx:postIndex]...)
+			if m.L1Tx == nil {
+				m.L1Tx = []byte{}
+			}
+			iNdEx = postIndex
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Data", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowConsensus
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthConsensus
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthConsensus
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.Data = append(m.Data[:0], dAtA[iNdEx:postIndex]...)
+			if m.Data == nil {
+				m.Data = []byte{}
+			}
+			iNdEx = postIndex
+		case 5:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Oversize", wireType)
+			}
+			var v int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowConsensus
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				v |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			m.Oversize = bool(v != 0)
 		default:
 			iNdEx = preIndex
 			skippy, err := skipConsensus(dAtA[iNdEx:])
