@@ -24,6 +24,9 @@ type AppWrapper func(i int, app *consensus.App) abci.Application
 func StartInProcess(t testing.TB, o Options, wrap AppWrapper) *Network {
 	t.Helper()
 	n := setupForTest(t, o)
+	if err := n.startL1(); err != nil {
+		t.Fatal(err)
+	}
 	if err := n.startDA(); err != nil {
 		t.Fatal(err)
 	}

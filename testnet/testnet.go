@@ -57,8 +57,12 @@ type Options struct {
 	// (to test the other block rules alone, or to measure its cost).
 	DisableFairOrdering bool
 	// DA is the DA backend: "local" (default; the network runs a local DA
-	// service that every validator posts to) or "none".
+	// service that every validator posts to), "ethereum" (EIP-4844 blobs on
+	// the network's in-process go-ethereum L1) or "none".
 	DA string
+	// L1Inbox turns the L1 inbox (forced inclusion) on in genesis, with
+	// every validator following the network's in-process L1.
+	L1Inbox bool
 	// BlockInterval is CometBFT's timeout_commit (default 500ms).
 	BlockInterval time.Duration
 	// Progress receives human-readable progress lines (may be nil).
@@ -104,10 +108,12 @@ type Network struct {
 	// `ordo tx ... --home ClientHome`.
 	ClientHome string
 	DevKeys    []keyring.Key
-	// DAAddr is the local DA service's address ("" with Options.DA "none").
+	// DAAddr is the local DA service's address ("" unless Options.DA is
+	// "local").
 	DAAddr string
 
 	da localDA
+	l1 l1Chain
 }
 
 // Setup writes the homes, keys and a shared genesis, but starts nothing.
@@ -123,8 +129,13 @@ func Setup(o Options) (*Network, error) {
 		return nil, err
 	}
 	n := &Network{Opts: o, ChainID: o.ChainID, ClientHome: filepath.Join(o.Dir, "client")}
+	if o.needsL1() {
+		if err := n.planL1(); err != nil {
+			return nil, err
+		}
+	}
 	switch o.DA {
-	case "none":
+	case "none", "ethereum":
 	case "local":
 		ip := "127.0.0." + strconv.Itoa(o.FirstIP)
 		port := 9190
@@ -136,11 +147,11 @@ func Setup(o Options) (*Network, error) {
 		}
 		n.DAAddr = net.JoinHostPort(ip, strconv.Itoa(port))
 	default:
-		return nil, fmt.Errorf("testnet: Options.DA %q: want \"local\" or \"none\"", o.DA)
+		return nil, fmt.Errorf("testnet: Options.DA %q: want \"local\", \"ethereum\" or \"none\"", o.DA)
 	}
 	var infos []node.ValidatorInfo
 	for i := 0; i < o.Validators; i++ {
-		v, info, err := setupValidator(o, i, n.DAAddr)
+		v, info, err := setupValidator(o, i, n)
 		if err != nil {
 			return nil, err
 		}
@@ -152,6 +163,7 @@ func Setup(o Options) (*Network, error) {
 	}
 	gen := consensus.Genesis{Params: consensus.DefaultGenesisParams()}
 	gen.Params.Fair.Enabled = !o.DisableFairOrdering
+	gen.Params.Inbox.Enabled = o.L1Inbox
 	consensus.FitReportEntries(&gen.Params, o.Validators)
 	for i := 0; i < o.DevAccounts; i++ {
 		k, err := keyring.Save(n.ClientHome, "dev"+strconv.Itoa(i), ed25519.GenPrivKey())
@@ -162,6 +174,13 @@ func Setup(o Options) (*Network, error) {
 		gen.Accounts = append(gen.Accounts, consensus.GenesisAccount{
 			Address: k.Address().String(), Balance: strconv.FormatUint(o.DevBalance, 10),
 		})
+	}
+	if o.needsL1() {
+		// The client's L1 key (for `ordo tx force`): dev key n, after the
+		// validators' posting keys.
+		if err := writeL1Key(filepath.Join(n.ClientHome, "l1_key.hex"), o.Validators); err != nil {
+			return nil, err
+		}
 	}
 	for _, r := range o.Rollups {
 		gr := consensus.GenesisRollup{Name: r, Owner: n.DevKeys[0].Address().String()}
@@ -179,7 +198,7 @@ func Setup(o Options) (*Network, error) {
 	return n, nil
 }
 
-func setupValidator(o Options, i int, daAddr string) (*Validator, node.ValidatorInfo, error) {
+func setupValidator(o Options, i int, n *Network) (*Validator, node.ValidatorInfo, error) {
 	ip := "127.0.0." + strconv.Itoa(o.FirstIP+i)
 	v := &Validator{Index: i, Moniker: fmt.Sprintf("validator%d", i), IP: ip,
 		Home: filepath.Join(o.Dir, fmt.Sprintf("validator%d", i))}
@@ -213,10 +232,24 @@ func setupValidator(o Options, i int, daAddr string) (*Validator, node.Validator
 	comet.LogLevel = "info"
 	ordo := node.DefaultOrdoConfig()
 	ordo.GRPC.Address = v.GRPCAddr
-	if daAddr != "" {
-		ordo.DA.Backend, ordo.DA.LocalAddress = "local", daAddr
+	switch o.DA {
+	case "local":
+		ordo.DA.Backend, ordo.DA.LocalAddress = "local", n.DAAddr
 		// Blocks come fast on a localnet: give a proposer a few of them.
 		ordo.DA.OverdueBlocks = 8
+	case "ethereum":
+		ordo.DA.Backend = "ethereum"
+		ordo.DA.EthRPC, ordo.DA.EthBeacon, ordo.DA.EthChainID = n.l1.rpcURL, n.l1.beaconURL, n.l1.cfg.ChainID
+		ordo.DA.EthKeyFile, ordo.DA.EthInbox = filepath.Join("config", "eth_key.hex"), BatchInboxAddress
+		// Other posters' blobs count once final on L1 (a few seconds):
+		// wait longer than that before posting a height they owe.
+		ordo.DA.OverdueBlocks = 40
+		if err := writeL1Key(filepath.Join(v.Home, "config", "eth_key.hex"), i); err != nil {
+			return nil, node.ValidatorInfo{}, err
+		}
+	}
+	if o.L1Inbox {
+		ordo.L1.RPC = n.l1.rpcURL
 	}
 	info, err := node.InitHome(comet, ordo)
 	if err != nil {
@@ -262,9 +295,14 @@ func freePort(ip string) (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// Start starts the local DA service (if any), then every validator.
+// Start starts the in-process L1 and the local DA service (if any), then
+// every validator.
 func (n *Network) Start() error {
+	if err := n.startL1(); err != nil {
+		return err
+	}
 	if err := n.startDA(); err != nil {
+		n.stopL1()
 		return err
 	}
 	for _, v := range n.Validators {
@@ -283,7 +321,7 @@ func (n *Network) Stop() error {
 	for _, v := range n.Validators {
 		errs = append(errs, v.stop(10*time.Second))
 	}
-	errs = append(errs, n.stopDA())
+	errs = append(errs, n.stopDA(), n.stopL1())
 	return errors.Join(errs...)
 }
 

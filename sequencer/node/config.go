@@ -27,6 +27,7 @@ type OrdoConfig struct {
 	Mempool mempool.Config `mapstructure:"mempool"`
 	State   StateConfig    `mapstructure:"state"`
 	DA      DAConfig       `mapstructure:"da"`
+	L1      L1Config       `mapstructure:"l1"`
 }
 
 // DAConfig configures DA posting (da-poster).
@@ -41,6 +42,24 @@ type DAConfig struct {
 	OverdueBlocks int64 `mapstructure:"overdue_blocks"`
 	// MaxBatchBytes is the target size of one batch.
 	MaxBatchBytes int `mapstructure:"max_batch_bytes"`
+	// Ethereum backend: EIP-4844 blob txs sent to EthInbox through the
+	// JSON-RPC endpoint EthRPC, read back through the beacon API at
+	// EthBeacon, signed with the secp256k1 key in EthKeyFile (hex; a path
+	// relative to the home folder is allowed).
+	EthRPC        string `mapstructure:"eth_rpc"`
+	EthBeacon     string `mapstructure:"eth_beacon"`
+	EthChainID    uint64 `mapstructure:"eth_chain_id"`
+	EthKeyFile    string `mapstructure:"eth_key_file"`
+	EthInbox      string `mapstructure:"eth_inbox"`
+	EthStartBlock uint64 `mapstructure:"eth_start_block"`
+}
+
+// L1Config configures the L1 inbox follower (forced inclusion).
+type L1Config struct {
+	// RPC is this validator's Ethereum JSON-RPC endpoint; empty disables
+	// the follower (the validator then reports no L1 head and cannot
+	// verify L1 imports).
+	RPC string `mapstructure:"rpc"`
 }
 
 // GRPCConfig configures the public gRPC API.
@@ -79,8 +98,12 @@ func (c OrdoConfig) ValidateBasic() error {
 		if c.DA.LocalAddress == "" {
 			return fmt.Errorf("ordo.toml: da.backend = \"local\" needs da.local_address")
 		}
+	case "ethereum":
+		if c.DA.EthRPC == "" || c.DA.EthBeacon == "" || c.DA.EthKeyFile == "" || c.DA.EthInbox == "" || c.DA.EthChainID == 0 {
+			return fmt.Errorf("ordo.toml: da.backend = \"ethereum\" needs da.eth_rpc, eth_beacon, eth_chain_id, eth_key_file and eth_inbox")
+		}
 	default:
-		return fmt.Errorf("ordo.toml: da.backend %q: want \"none\" or \"local\"", c.DA.Backend)
+		return fmt.Errorf("ordo.toml: da.backend %q: want \"none\", \"local\" or \"ethereum\"", c.DA.Backend)
 	}
 	if c.DA.OverdueBlocks < 1 || c.DA.MaxBatchBytes < 1024 {
 		return fmt.Errorf("ordo.toml: da.overdue_blocks must be >= 1 and da.max_batch_bytes >= 1024")
@@ -175,8 +198,22 @@ local_address = "{{.DA.LocalAddress}}"
 # A height its proposer has not posted this many blocks later is posted by
 # every validator (readers take the first valid copy).
 overdue_blocks = {{.DA.OverdueBlocks}}
-# Target size of one compressed batch.
+# Target size of one compressed batch (the ethereum backend caps it at
+# what one blob tx carries).
 max_batch_bytes = {{.DA.MaxBatchBytes}}
+# backend = "ethereum": EIP-4844 blob txs to eth_inbox, read back through
+# the beacon API; eth_key_file holds the poster's secp256k1 key (hex).
+eth_rpc = "{{.DA.EthRPC}}"
+eth_beacon = "{{.DA.EthBeacon}}"
+eth_chain_id = {{.DA.EthChainID}}
+eth_key_file = "{{.DA.EthKeyFile}}"
+eth_inbox = "{{.DA.EthInbox}}"
+eth_start_block = {{.DA.EthStartBlock}}
+
+[l1]
+# This validator's Ethereum JSON-RPC endpoint for the L1 inbox (forced
+# inclusion). Empty: no L1 follower (fine while genesis l1_inbox is off).
+rpc = "{{.L1.RPC}}"
 `))
 
 // WriteOrdoConfig writes ordo.toml.
