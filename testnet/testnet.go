@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,6 +64,9 @@ type Options struct {
 	// L1Inbox turns the L1 inbox (forced inclusion) on in genesis, with
 	// every validator following the network's in-process L1.
 	L1Inbox bool
+	// L1Unreachable lists validators whose [l1] rpc points at a closed
+	// port (fault tests: a validator whose L1 endpoint is down).
+	L1Unreachable []int
 	// BlockInterval is CometBFT's timeout_commit (default 500ms).
 	BlockInterval time.Duration
 	// Progress receives human-readable progress lines (may be nil).
@@ -250,6 +254,13 @@ func setupValidator(o Options, i int, n *Network) (*Validator, node.ValidatorInf
 	}
 	if o.L1Inbox {
 		ordo.L1.RPC = n.l1.rpcURL
+		if slices.Contains(o.L1Unreachable, i) {
+			port, err := freePort(ip)
+			if err != nil {
+				return nil, node.ValidatorInfo{}, err
+			}
+			ordo.L1.RPC = "http://" + net.JoinHostPort(ip, strconv.Itoa(port))
+		}
 	}
 	info, err := node.InitHome(comet, ordo)
 	if err != nil {

@@ -136,6 +136,7 @@ func queryCmd() *cobra.Command {
 			return printTxStatus(cmd, args[0])
 		},
 	})
+	cmd.AddCommand(forcedQueryCmd())
 	return cmd
 }
 

@@ -28,6 +28,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/ordolabs/ordo/consensus"
+	"github.com/ordolabs/ordo/l1/inbox"
 	"github.com/ordolabs/ordo/mempool"
 	"github.com/ordolabs/ordo/sequencer/api"
 	"github.com/ordolabs/ordo/sequencer/state"
@@ -48,6 +49,8 @@ type Node struct {
 	delivery *api.DeliveryServer
 	// da posts finalized blocks to the DA layer (nil without one).
 	da *daPoster
+	// l1 follows the L1 inbox (nil without one).
+	l1 *inbox.Follower
 
 	grpc     *grpc.Server
 	grpcAddr net.Addr
@@ -109,6 +112,13 @@ func New(cfg *Config, logger log.Logger, opts ...Option) (*Node, error) {
 		DABackend:  cfg.Ordo.DA.Backend,
 		FirmHeight: func() int64 { return n.da.firmHeight() },
 	})
+	if n.l1, err = newL1Follower(cfg, comet.GenesisDoc(), logger.With("module", "l1-inbox")); err != nil {
+		store.Close()
+		return nil, err
+	}
+	if n.l1 != nil {
+		app.SetL1(l1Source{n.l1})
+	}
 	pub, err := comet.PrivValidator().GetPubKey()
 	if err != nil {
 		store.Close()
@@ -148,6 +158,9 @@ func newCometNode(c *cmtcfg.Config, app abci.Application, logger log.Logger) (*c
 // Start starts CometBFT (which runs the ABCI handshake and replays missing
 // blocks) and then the gRPC API.
 func (n *Node) Start() error {
+	if n.l1 != nil {
+		n.l1.Start()
+	}
 	if err := n.comet.Start(); err != nil {
 		return fmt.Errorf("starting CometBFT: %w", err)
 	}
@@ -173,6 +186,9 @@ func (n *Node) Stop() error {
 	}
 	var errs []error
 	errs = append(errs, n.da.stop())
+	if n.l1 != nil {
+		n.l1.Stop()
+	}
 	if n.comet.IsRunning() {
 		if err := n.comet.Stop(); err != nil {
 			errs = append(errs, err)
