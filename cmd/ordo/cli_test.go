@@ -133,6 +133,16 @@ func TestLocalnetSubmitQuery(t *testing.T) {
 		}
 	}
 
+	// Forced inclusion: dev1 sends through the localnet's L1 inbox only.
+	forcedOut := ordo("tx", "force", "--home", dir+"/client", "--node", node, "--from", "dev1", "--rollup", "demo-a",
+		"--data", "via-L1", "--l1-rpc", "http://127.0.0.21:8545", "--wait", "50s")
+	if !regexp.MustCompile(`status:\s+included at height \d+`).MatchString(forcedOut) {
+		t.Fatalf("tx force did not report inclusion:\n%s", forcedOut)
+	}
+	if q := ordo("query", "forced", "--node", node); !strings.Contains(q, "import cursor: L1 block") {
+		t.Fatalf("query forced:\n%s", q)
+	}
+
 	// A bad submission gets Ordo's code and reason, not a transport error.
 	cmd := exec.Command(bin, "tx", "submit", "--home", dir+"/client", "--node", node, "--from", "dev1", "--rollup", "no-such-rollup", "--data", "x")
 	b, err := cmd.CombinedOutput()

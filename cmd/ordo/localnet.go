@@ -23,6 +23,7 @@ func localnetCmd() *cobra.Command {
 		dir        string
 		interval   time.Duration
 		firstIP    int
+		daBackend  string
 	)
 	cmd := &cobra.Command{
 		Use:   "localnet",
@@ -31,7 +32,10 @@ func localnetCmd() *cobra.Command {
 127.0.0.1 to 127.0.0.N (RPC 26657, P2P 26656, gRPC 9090, metrics 26660 on
 each address), with funded dev accounts (keys dev0, dev1, ... in
 <dir>/client) and the demo rollups demo-a and demo-b registered at genesis.
-A local DA service (<dir>/da, gRPC on 127.0.0.1:9190) receives every
+An in-process go-ethereum L1 (JSON-RPC 127.0.0.1:8545, beacon API
+127.0.0.1:5052) carries the L1 inbox (forced inclusion: ordo tx force),
+and with --da ethereum the DA batches as blob transactions. By default a
+local DA service (<dir>/da, gRPC on 127.0.0.1:9190) receives every
 validator's batches; heights confirmed there are firm. Each demo rollup is
 a kv rollup (rollup-adapters/kv) run in this process
 behind the SDK driver, verifying every height with a light client; its
@@ -50,7 +54,7 @@ The folder is recreated on every run. Ctrl-C stops every validator.`,
 			fmt.Fprintf(out, "setting up %d validators in %s ...\n", validators, dir)
 			net, err := testnet.Setup(testnet.Options{
 				Validators: validators, Dir: dir, Binary: bin, FixedPorts: true, FirstIP: firstIP,
-				BlockInterval: interval, Progress: out,
+				BlockInterval: interval, Progress: out, DA: daBackend, L1Inbox: true,
 			})
 			if err != nil {
 				return err
@@ -86,6 +90,7 @@ The folder is recreated on every run. Ctrl-C stops every validator.`,
 	cmd.Flags().StringVar(&dir, "dir", "", "folder for homes and logs (default <home>/localnet)")
 	cmd.Flags().IntVar(&firstIP, "first-ip", 1, "last octet of validator0's address (validators use 127.0.0.FIRST-IP onwards)")
 	cmd.Flags().DurationVar(&interval, "block-interval", 500*time.Millisecond, "CometBFT timeout_commit")
+	cmd.Flags().StringVar(&daBackend, "da", "local", `DA backend: "local" (a local DA service) or "ethereum" (EIP-4844 blobs on the in-process L1)`)
 	return cmd
 }
 
@@ -107,6 +112,11 @@ func printSummary(out io.Writer, net *testnet.Network) {
 	fmt.Fprintf(out, "rollups: %s\n\ntry, in another terminal:\n", strings.Join(net.Opts.Rollups, ", "))
 	fmt.Fprintf(out, "  ordo tx submit --home %s --node %s --from dev0 --rollup %s --data hello\n", net.ClientHome, net.Validators[0].GRPCAddr, net.Opts.Rollups[0])
 	fmt.Fprintf(out, "  ordo query block HEIGHT --node %s\n", net.Validators[0].GRPCAddr)
+	if net.L1RPC() != "" {
+		fmt.Fprintf(out, "  ordo tx force --home %s --node %s --from dev1 --rollup %s --data via-L1 --l1-rpc %s\n", net.ClientHome, net.Validators[0].GRPCAddr, net.Opts.Rollups[0], net.L1RPC())
+		fmt.Fprintf(out, "  ordo query forced --node %s\n", net.Validators[0].GRPCAddr)
+		fmt.Fprintf(out, "L1 (go-ethereum dev chain %d): JSON-RPC %s, beacon API %s\n", net.L1ChainID(), net.L1RPC(), net.L1Beacon())
+	}
 	fmt.Fprintf(out, "  (with `go run ./cmd/ordo` in place of `ordo` from a source checkout)\n\nCtrl-C stops the network.\n\n")
 }
 
