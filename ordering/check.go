@@ -35,7 +35,7 @@ func Check(in Input, txs []*tx.Tx) error {
 		}
 	}
 	if len(in.Listed) > 0 {
-		return checkListed(in, txs, ov, caps, total)
+		return checkRequired(in, txs)
 	}
 	return nil
 }

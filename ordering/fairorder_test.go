@@ -188,15 +188,22 @@ func naiveFairKeys(stamps map[TxKey]Stamp, prevHash []byte, txs []*tx.Tx) map[*t
 
 // naiveOrderFair is orderFair's documented algorithm written the dumb
 // way: per account, nonce-sorted candidates with one per nonce (earliest
-// arrival), keep the eligible ones, sort them all by the naive fair key,
-// then greedily append each one the block so far plus it passes Check,
-// closing its account on the first failure.
+// arrival), keep the eligible ones that are not stale (nonce below the
+// committed one), sort them all by the naive fair key, then greedily append
+// each one the block so far plus it passes Check, closing its account on
+// the first failure.
 func naiveOrderFair(in Input, cands []Candidate) []*tx.Tx {
 	stamps := naiveStamps(*in.Fair)
 	// Eligibility first, then one tx per account nonce (earliest arrival).
 	byAcct := make(map[tx.Address][]Candidate)
 	for _, c := range cands {
-		if c.Tx != nil && stamps[KeyOf(c.Tx.Hash)].Eligible {
+		if c.Tx == nil {
+			continue
+		}
+		if acct, err := in.State.Account(c.Tx.Sender); err == nil && c.Tx.Nonce < acct.Nonce {
+			continue
+		}
+		if stamps[KeyOf(c.Tx.Hash)].Eligible {
 			byAcct[c.Tx.Sender] = append(byAcct[c.Tx.Sender], c)
 		}
 	}

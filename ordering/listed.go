@@ -1,6 +1,10 @@
 package ordering
 
 import (
+	"bytes"
+	"errors"
+	"sort"
+
 	"github.com/ordolabs/ordo/sequencer/ledger"
 	"github.com/ordolabs/ordo/sequencer/tx"
 )
@@ -30,8 +34,99 @@ func (s listedSet) keys() []TxKey {
 	return out
 }
 
-// reservation holds block room for listed txs not yet taken, so that the
-// proposer's greedy pass cannot fill the block, or a rollup's cap, with
+// burnAddress receives the fees of Required's simulation, so that no listed
+// tx counts as valid thanks to fee income the real block might pay later.
+var burnAddress = tx.Address{0xff, 'o', 'r', 'd', 'o', '-', 'n', 'o', '-', 'o', 'n', 'e'}
+
+// Required returns the listed txs the block must contain
+// (docs/spec/inclusion-lists.md): Listed is grouped by sender (senders in
+// address order, each sender's txs in nonce order, one tx per nonce — the
+// lowest hash), and each sender's txs are simulated on the committed state
+// in isolation (no other sender's effects, fees burnt). A tx is required
+// when, at its turn, it is valid, carries no RegisterRollup action (a
+// registration can conflict with another account's), fits the rollup caps
+// and block bytes still left by the required txs before it (a meter
+// shared across senders, in that canonical order). A stale nonce is
+// skipped; any other failure ends the sender's run (its later nonces
+// could not execute).
+//
+// Because a sender's validity in isolation can only improve when other
+// accounts' txs run too (transfers add to balances, nobody else spends
+// them) and the required txs fit the block and caps by construction, the
+// required txs stay valid wherever fair ordering places them among other
+// txs, provided the room they need is reserved — which Order does.
+func Required(in Input) ([]*tx.Tx, error) {
+	if len(in.Listed) == 0 {
+		return nil, nil
+	}
+	bySender := make(map[tx.Address][]*tx.Tx)
+	var senders []tx.Address
+	for _, t := range in.Listed {
+		if _, ok := bySender[t.Sender]; !ok {
+			senders = append(senders, t.Sender)
+		}
+		bySender[t.Sender] = append(bySender[t.Sender], t)
+	}
+	sort.Slice(senders, func(i, j int) bool { return bytes.Compare(senders[i][:], senders[j][:]) < 0 })
+	caps := newRollupMeter(in.Params)
+	var used int64
+	var out []*tx.Tx
+	for _, s := range senders {
+		txs := bySender[s]
+		sort.Slice(txs, func(i, j int) bool {
+			if txs[i].Nonce != txs[j].Nonce {
+				return txs[i].Nonce < txs[j].Nonce
+			}
+			return bytes.Compare(txs[i].Hash[:], txs[j].Hash[:]) < 0
+		})
+		ov := ledger.NewOverlay(in.State, in.Params, in.Height)
+		for i, t := range txs {
+			if i > 0 && t.Nonce == txs[i-1].Nonce {
+				continue
+			}
+			if registersRollup(t) {
+				break
+			}
+			if err := ov.Check(t); err != nil {
+				if tx.CodeOf(err) == tx.ErrInternal.Code {
+					return nil, err
+				}
+				if errors.Is(err, tx.ErrStaleNonce) {
+					continue
+				}
+				break
+			}
+			size := TxEncodedSize(t.Size())
+			if in.MaxBlockBytes > 0 && used+size > in.MaxBlockBytes {
+				break
+			}
+			if err := caps.add(ov, t); err != nil {
+				if tx.CodeOf(err) == tx.ErrInternal.Code {
+					return nil, err
+				}
+				break
+			}
+			if err := ov.Apply(t, burnAddress); err != nil {
+				return nil, err
+			}
+			used += size
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func registersRollup(t *tx.Tx) bool {
+	for _, a := range t.Actions {
+		if _, ok := a.(*tx.RegisterRollup); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// reservation holds block room for the required txs not yet taken, so that
+// the proposer's greedy pass cannot fill the block, or a rollup's cap, with
 // other txs first.
 type reservation struct {
 	bytes  int64
@@ -39,9 +134,9 @@ type reservation struct {
 	open   map[tx.Hash]bool
 }
 
-func newReservation(listed []*tx.Tx) *reservation {
+func newReservation(required []*tx.Tx) *reservation {
 	r := &reservation{rollup: make(map[tx.RollupID]uint64), open: make(map[tx.Hash]bool)}
-	for _, t := range listed {
+	for _, t := range required {
 		if r.open[t.Hash] {
 			continue
 		}
@@ -54,9 +149,12 @@ func newReservation(listed []*tx.Tx) *reservation {
 	return r
 }
 
-// release frees a listed tx's room (it was taken, or can never be).
+// holds reports whether t's room is reserved.
+func (r *reservation) holds(t *tx.Tx) bool { return r != nil && r.open[t.Hash] }
+
+// release frees a required tx's room (it is being taken).
 func (r *reservation) release(t *tx.Tx) {
-	if r == nil || !r.open[t.Hash] {
+	if !r.holds(t) {
 		return
 	}
 	delete(r.open, t.Hash)
@@ -66,61 +164,21 @@ func (r *reservation) release(t *tx.Tx) {
 	}
 }
 
-// checkListed enforces the inclusion-list rule on a block whose txs passed
-// every other rule, given the overlay and rollup meter after the block's
-// last tx. A listed tx missing from the block is excused only when
-//   - it cannot execute at the end of the block (bad nonce, unpayable fee,
-//     unknown rollup: ledger.Overlay.Check fails), or
-//   - it does not fit the block bytes and the block holds no unlisted tx,
-//     or it does not fit a rollup's cap and no unlisted tx in the block
-//     carries data for that rollup (listed txs are bounded so that all fit
-//     an otherwise empty block; the proposer may not crowd them out).
-//
-// Otherwise the block is rejected.
-func checkListed(in Input, txs []*tx.Tx, ov *ledger.Overlay, caps *rollupMeter, total int64) error {
-	listed := newListedSet(in.Listed)
+// checkRequired enforces the inclusion-list rule: every required tx
+// (Required) is in the block.
+func checkRequired(in Input, txs []*tx.Tx) error {
+	required, err := Required(in)
+	if err != nil {
+		return err
+	}
 	inBlock := make(map[tx.Hash]bool, len(txs))
-	unlisted := false
-	unlistedRollup := make(map[tx.RollupID]bool)
 	for _, t := range txs {
 		inBlock[t.Hash] = true
-		if !listed.has(t) {
-			unlisted = true
-			for _, u := range t.RollupBytes() {
-				unlistedRollup[u.Rollup] = true
-			}
-		}
 	}
-	for _, t := range in.Listed {
-		if inBlock[t.Hash] {
-			continue
+	for _, t := range required {
+		if !inBlock[t.Hash] {
+			return tx.Errorf(tx.ErrBlockRule, "listed tx %s is missing: it can execute and its room is reserved", t.Hash)
 		}
-		if err := ov.Check(t); err != nil {
-			if tx.CodeOf(err) == tx.ErrInternal.Code {
-				return err
-			}
-			continue // cannot execute here: excused
-		}
-		if size := TxEncodedSize(t.Size()); in.MaxBlockBytes > 0 && total+size > in.MaxBlockBytes {
-			if !unlisted {
-				continue
-			}
-			return tx.Errorf(tx.ErrBlockRule, "listed tx %s is missing: the block is full of unlisted txs", t.Hash)
-		}
-		if err := caps.fits(ov, t); err != nil {
-			if tx.CodeOf(err) == tx.ErrInternal.Code {
-				return err
-			}
-			crowded := false
-			for _, u := range t.RollupBytes() {
-				crowded = crowded || unlistedRollup[u.Rollup]
-			}
-			if !crowded {
-				continue
-			}
-			return tx.Errorf(tx.ErrBlockRule, "listed tx %s is missing: unlisted txs fill its rollup's cap (%v)", t.Hash, err)
-		}
-		return tx.Errorf(tx.ErrBlockRule, "listed tx %s is missing although it can execute at the end of the block", t.Hash)
 	}
 	return nil
 }

@@ -18,15 +18,18 @@ import (
 // The result always passes Check with the same Input.
 //
 // Listed txs (in.Listed) are offered first-come (as if they arrived before
-// every candidate) and the room they need is reserved until they are taken
-// or found invalid, so other txs cannot crowd them out.
+// every candidate); the room the required ones (Required) need is reserved
+// until they are taken, so other txs cannot crowd them out.
 func Order(in Input, candidates []Candidate) (Block, error) {
 	candidates = withListed(in.Listed, candidates)
+	b, err := newBuilder(in)
+	if err != nil {
+		return Block{}, err
+	}
 	if in.Fair != nil {
-		return orderFair(in, candidates)
+		return orderFair(in, b, candidates)
 	}
 	queues := accountQueues(candidates)
-	b := newBuilder(in)
 	for {
 		q := nextQueue(queues)
 		if q == nil {
@@ -34,6 +37,11 @@ func Order(in Input, candidates []Candidate) (Block, error) {
 		}
 		c := q.items[0]
 		q.items = q.items[1:]
+		if stale, err := b.stale(c.Tx); err != nil {
+			return Block{}, err
+		} else if stale {
+			continue // e.g. a listed tx whose nonce a block already used
+		}
 		taken, err := b.take(c.Tx)
 		if err != nil {
 			return Block{}, err
@@ -54,7 +62,7 @@ func withListed(listed []*tx.Tx, candidates []Candidate) []Candidate {
 	}
 	out := make([]Candidate, 0, len(listed)+len(candidates))
 	for _, t := range listed {
-		out = append(out, Candidate{Tx: t, Seq: 0})
+		out = append(out, Candidate{Tx: t, Seq: 0, listed: true})
 	}
 	return append(out, candidates...)
 }
@@ -62,20 +70,32 @@ func withListed(listed []*tx.Tx, candidates []Candidate) []Candidate {
 // builder grows a block one tx at a time, keeping every rule Check enforces
 // apart from the fair order itself.
 type builder struct {
-	in     Input
-	ov     *ledger.Overlay
-	caps   *rollupMeter
-	bytes  int64
-	out    Block
-	listed listedSet
-	res    *reservation
+	in    Input
+	ov    *ledger.Overlay
+	caps  *rollupMeter
+	bytes int64
+	out   Block
+	// res holds the room of the required listed txs; requiredKeys are
+	// their short keys, which no other tx may take.
+	res          *reservation
+	requiredKeys map[TxKey]bool
+	listed       listedSet
 }
 
-func newBuilder(in Input) *builder {
-	return &builder{
-		in: in, ov: ledger.NewOverlay(in.State, in.Params, in.Height), caps: newRollupMeter(in.Params),
-		listed: newListedSet(in.Listed), res: newReservation(in.Listed),
+func newBuilder(in Input) (*builder, error) {
+	required, err := Required(in)
+	if err != nil {
+		return nil, err
 	}
+	b := &builder{
+		in: in, ov: ledger.NewOverlay(in.State, in.Params, in.Height), caps: newRollupMeter(in.Params),
+		res: newReservation(required), requiredKeys: make(map[TxKey]bool, len(required)),
+		listed: newListedSet(in.Listed),
+	}
+	for _, t := range required {
+		b.requiredKeys[KeyOf(t.Hash)] = true
+	}
+	return b, nil
 }
 
 // take appends t when it fits the block bytes and is valid on the block so
@@ -84,12 +104,13 @@ func newBuilder(in Input) *builder {
 // gap, which a later block may fill). Only a failure of the node itself
 // (tx.ErrInternal) is returned as an error.
 //
-// A listed tx gives up its reservation when considered (taken or not: it
-// comes up once, in nonce order); any other tx must leave the reserved room
-// free.
+// A required tx gives up its reservation when taken; any other tx must
+// leave the reserved room free and may not take a required tx's short key.
 func (b *builder) take(t *tx.Tx) (bool, error) {
-	if b.listed.has(t) {
+	if b.res.holds(t) {
 		b.res.release(t)
+	} else if b.requiredKeys[KeyOf(t.Hash)] {
+		return false, nil
 	}
 	size := TxEncodedSize(t.Size())
 	if b.in.MaxBlockBytes > 0 && b.bytes+size+b.res.bytes > b.in.MaxBlockBytes {
@@ -115,6 +136,26 @@ func (b *builder) take(t *tx.Tx) (bool, error) {
 	}
 	b.bytes += size
 	b.out.Txs = append(b.out.Txs, t)
+	return true, nil
+}
+
+// stale reports whether t's nonce is already used (by the committed state
+// or the block so far). A stale tx is skipped without closing its account
+// — its account's next nonces may be valid, even required — and, unless
+// listed (listed txs need not be in this node's pool), recorded as invalid
+// so the pool evicts it.
+func (b *builder) stale(t *tx.Tx) (bool, error) {
+	acct, err := b.ov.Account(t.Sender)
+	if err != nil {
+		return false, tx.Errorf(tx.ErrInternal, "reading account: %v", err)
+	}
+	if t.Nonce >= acct.Nonce {
+		return false, nil
+	}
+	if !b.listed.has(t) {
+		b.out.Invalid = append(b.out.Invalid, Skipped{Hash: t.Hash,
+			Err: tx.Errorf(tx.ErrStaleNonce, "account %s is at nonce %d, tx has %d", t.Sender, acct.Nonce, t.Nonce)})
+	}
 	return true, nil
 }
 
@@ -175,6 +216,9 @@ func nextQueue(queues []*accountQueue) *accountQueue {
 }
 
 func earlier(a, b Candidate) bool {
+	if a.listed != b.listed {
+		return a.listed
+	}
 	if a.Seq != b.Seq {
 		return a.Seq < b.Seq
 	}
@@ -186,7 +230,7 @@ func earlier(a, b Candidate) bool {
 // taken greedily in that order. A candidate that is invalid, does not fit,
 // or repeats another's short key closes its account for this block, so the
 // kept txs of each account are a nonce prefix and keep their fair keys.
-func orderFair(in Input, candidates []Candidate) (Block, error) {
+func orderFair(in Input, b *builder, candidates []Candidate) (Block, error) {
 	keys := make([]TxKey, 0, len(candidates))
 	for _, c := range candidates {
 		if c.Tx != nil {
@@ -197,9 +241,17 @@ func orderFair(in Input, candidates []Candidate) (Block, error) {
 	stampListed(*in.Fair, stamps, newListedSet(in.Listed).keys())
 	// Filter for eligibility first, so an ineligible tx cannot hide an
 	// eligible one with the same account nonce.
+	// Stale txs (nonce already committed) are dropped before sorting: a
+	// tx's fair key depends on its account's lower nonces in the set, and
+	// Check computes keys over the block, where stale txs never are.
 	eligible := make([]Candidate, 0, len(candidates))
 	for _, c := range candidates {
 		if c.Tx == nil {
+			continue
+		}
+		if stale, err := b.stale(c.Tx); err != nil {
+			return Block{}, err
+		} else if stale {
 			continue
 		}
 		if st, ok := stamps[KeyOf(c.Tx.Hash)]; ok && st.Eligible {
@@ -215,11 +267,15 @@ func orderFair(in Input, candidates []Candidate) (Block, error) {
 	if _, ok := SortFair(pool, stamps, in.Fair.PrevHash); !ok {
 		return Block{}, tx.Errorf(tx.ErrInternal, "fair sort: a filtered candidate has no stamp")
 	}
-	b := newBuilder(in)
 	closed := make(map[tx.Address]bool)
 	usedKeys := make(map[TxKey]bool)
 	for _, t := range pool {
 		if closed[t.Sender] {
+			continue
+		}
+		if stale, err := b.stale(t); err != nil {
+			return Block{}, err
+		} else if stale {
 			continue
 		}
 		taken := false

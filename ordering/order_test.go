@@ -75,14 +75,14 @@ func TestOrderTakesEarliestHeadAcrossAccounts(t *testing.T) {
 	b6 := bob.sign(t, 6, fee, data("beta", 10))
 	// alice's nonce 1 arrived first, but her nonce 0 arrived after both
 	// of bob's txs: nonce order within an account beats arrival.
-	c := []Candidate{{a1, 1}, {b5, 3}, {b6, 4}, {a0, 5}}
+	c := []Candidate{{Tx: a1, Seq: 1}, {Tx: b5, Seq: 3}, {Tx: b6, Seq: 4}, {Tx: a0, Seq: 5}}
 	b := mustOrder(t, in, c)
 	wantTxs(t, b.Txs, b5, b6, a0, a1)
 	if len(b.Invalid) != 0 {
 		t.Fatalf("Invalid: %v", b.Invalid)
 	}
 	// Equal Seqs break ties by tx hash, whatever the slice order.
-	tie := []Candidate{{a0, 1}, {b5, 1}}
+	tie := []Candidate{{Tx: a0, Seq: 1}, {Tx: b5, Seq: 1}}
 	first, second := a0, b5
 	if string(b5.Hash[:]) < string(a0.Hash[:]) {
 		first, second = b5, a0
@@ -95,7 +95,7 @@ func TestOrderDuplicateNonceKeepsEarliestArrival(t *testing.T) {
 	in, _ := fixture()
 	late := alice.sign(t, 0, fee, data("beta", 10))
 	early := alice.sign(t, 0, fee+1, data("beta", 10))
-	b := mustOrder(t, in, []Candidate{{late, 2}, {early, 1}, {late, 3}})
+	b := mustOrder(t, in, []Candidate{{Tx: late, Seq: 2}, {Tx: early, Seq: 1}, {Tx: late, Seq: 3}})
 	wantTxs(t, b.Txs, early)
 }
 

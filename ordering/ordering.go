@@ -56,6 +56,9 @@ type Input struct {
 type Candidate struct {
 	Tx  *tx.Tx
 	Seq uint64
+	// listed marks a tx from Input.Listed (added by Order): it wins its
+	// nonce against any pool candidate.
+	listed bool
 }
 
 // Skipped is a candidate Order left out, with the reason.

@@ -294,6 +294,16 @@ func naiveOrder(in Input, cands []Candidate) []*tx.Tx {
 			return block
 		}
 		queues[bestKey] = queues[bestKey][1:]
+		// A stale tx (nonce already used) is skipped; the queue goes on.
+		used := 0
+		for _, t := range block {
+			if t.Sender == best.Tx.Sender {
+				used++
+			}
+		}
+		if acct, err := in.State.Account(best.Tx.Sender); err == nil && best.Tx.Nonce < acct.Nonce+uint64(used) {
+			continue
+		}
 		if Check(in, append(append([]*tx.Tx(nil), block...), best.Tx)) == nil {
 			block = append(block, best.Tx)
 		} else {
