@@ -17,30 +17,46 @@ import (
 // inclusionList picks what this validator lists in its extension for
 // height h (docs/spec/inclusion-lists.md): ready txs (contiguous nonces from
 // the committed ones) that arrived at least min_age_blocks committed blocks
-// ago and are not in block h, oldest arrival first, within max_list_bytes.
-// An account's listed txs are a nonce prefix: listing stops at an
-// account's first tx that is too young or does not fit.
+// ago and are not in block h, within max_list_bytes. Accounts are taken in
+// the arrival order of their oldest ready tx, each account's txs in nonce
+// order, so an account's listed txs are always a nonce prefix: listing
+// stops at an account's first tx that is too young or does not fit.
 func inclusionList(p ledger.InclusionParams, height int64, ready []*mempool.Entry, inBlock map[tx.Hash]bool) [][]byte {
 	if !p.Enabled {
 		return nil
 	}
+	bySender := make(map[tx.Address][]*mempool.Entry)
+	first := make(map[tx.Address]uint64)
+	var senders []tx.Address
+	for _, e := range ready {
+		s := e.Tx.Sender
+		if _, ok := bySender[s]; !ok {
+			senders = append(senders, s)
+			first[s] = e.Seq
+		}
+		bySender[s] = append(bySender[s], e)
+		first[s] = min(first[s], e.Seq)
+	}
+	sort.Slice(senders, func(i, j int) bool { return first[senders[i]] < first[senders[j]] })
 	var (
-		list   [][]byte
-		used   int64
-		closed = make(map[tx.Address]bool)
+		list [][]byte
+		used int64
 	)
-	for _, e := range ready { // ready is in arrival order
-		t := e.Tx
-		if closed[t.Sender] || inBlock[t.Hash] {
-			continue
+	for _, s := range senders {
+		entries := bySender[s]
+		sort.Slice(entries, func(i, j int) bool { return entries[i].Tx.Nonce < entries[j].Tx.Nonce })
+		for _, e := range entries {
+			t := e.Tx
+			if inBlock[t.Hash] {
+				continue // block h carries it: the account's next nonce is due
+			}
+			cost := int64(len(t.Raw)) + ledger.ListEntryOverhead
+			if e.SeenHeight > height-p.MinAgeBlocks || used+cost > p.MaxListBytes {
+				break
+			}
+			used += cost
+			list = append(list, t.Raw)
 		}
-		cost := int64(len(t.Raw)) + ledger.ListEntryOverhead
-		if e.SeenHeight > height-p.MinAgeBlocks || used+cost > p.MaxListBytes {
-			closed[t.Sender] = true
-			continue
-		}
-		used += cost
-		list = append(list, t.Raw)
 	}
 	return list
 }
