@@ -47,6 +47,12 @@ func decodeExtCommit(raw []byte) (abci.ExtendedCommitInfo, error) {
 	if err := ext.Unmarshal(raw[len(extCommitMagic):]); err != nil {
 		return ext, fmt.Errorf("vote-extension system tx: %w", err)
 	}
+	// Only the canonical encoding (what PrepareProposal writes) is
+	// accepted: bytes that decode to nothing would take block room that
+	// listed and due forced txs are owed.
+	if canon, err := ext.Marshal(); err != nil || !bytes.Equal(canon, raw[len(extCommitMagic):]) {
+		return ext, fmt.Errorf("vote-extension system tx is not canonically encoded (%d bytes, canonical form %d)", len(raw)-len(extCommitMagic), len(canon))
+	}
 	return ext, nil
 }
 

@@ -203,8 +203,9 @@ func mergeListed(listed, forcedTxs []*tx.Tx) []*tx.Tx {
 }
 
 // checkImport checks the block's import against the plan: the block's
-// second tx must be exactly the planned import, or no import tx when the
-// plan has none.
+// second tx must be exactly the planned import, byte for byte (its
+// canonical encoding: bytes that decode to nothing would take block room
+// that due forced txs are owed), or no import tx when the plan has none.
 func checkImport(want *consensusv1.L1Import, raws [][]byte) error {
 	has := len(raws) > 0 && IsL1ImportTx(raws[0])
 	if want == nil {
@@ -220,9 +221,8 @@ func checkImport(want *consensusv1.L1Import, raws [][]byte) error {
 	if err != nil {
 		return err
 	}
-	gb, err1 := got.Marshal()
-	wb, err2 := want.Marshal()
-	if err1 != nil || err2 != nil || !bytes.Equal(gb, wb) {
+	wb, err := encodeL1Import(want)
+	if err != nil || !bytes.Equal(raws[0], wb) {
 		return fmt.Errorf("L1 import differs from this validator's L1 view (cursor %d/%d → %d/%d, %d messages; expected → %d/%d, %d messages)",
 			got.StartBlock, got.StartIndex, got.EndBlock, got.EndIndex, len(got.Messages), want.EndBlock, want.EndIndex, len(want.Messages))
 	}
@@ -248,16 +248,18 @@ func (a *App) finalizeInbox(snap *state.Snapshot, ov interface{ Check(*tx.Tx) er
 	for i, t := range dueTxs {
 		hashes[i] = t.Hash
 	}
-	after, records := forced.Settle(s, height, due, hashes, func(i int) error {
+	after, appended, records := forced.Settle(s, height, due, hashes, func(i int) forced.Outcome {
 		if executed[hashes[i]] {
-			return nil
+			return forced.Outcome{Included: true}
 		}
 		if err := ov.Check(dueTxs[i]); err != nil {
-			return err
+			return forced.Outcome{Err: err}
 		}
-		return errors.New("not included: no room left in the block or in its rollup's per-block cap")
+		// It could execute now but was not required (it shared a full
+		// rollup cap, needed another account's tx, or registers a rollup):
+		// it is due again.
+		return forced.Outcome{Retry: true, Err: errors.New("not required in this block")}
 	})
-	var appended []forced.Entry
 	if l1Import != nil {
 		imp, err := decodeL1Import(l1Import)
 		if err != nil {
@@ -267,10 +269,14 @@ func (a *App) finalizeInbox(snap *state.Snapshot, ov interface{ Check(*tx.Tx) er
 		if err != nil {
 			return nil, err
 		}
-		var recs []forced.Record
-		after, appended, recs = forced.Import(a.inboxParams(), after, height, msgs, next, func(raw []byte) (*tx.Tx, error) {
+		var (
+			recs     []forced.Record
+			imported []forced.Entry
+		)
+		after, imported, recs = forced.Import(a.inboxParams(), after, height, msgs, next, func(raw []byte) (*tx.Tx, error) {
 			return a.decodeVerified(raw)
 		})
+		appended = append(appended, imported...)
 		records = append(records, recs...)
 	}
 	if after == s && len(records) == 0 {

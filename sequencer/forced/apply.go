@@ -77,19 +77,50 @@ func Import(p Params, s State, height int64, msgs []Message, next Cursor, decode
 	return s, entries, records
 }
 
+// MaxRetries bounds how many blocks may leave out a forced tx that could
+// execute (it did not fit beside other required txs: a shared rollup cap,
+// or a dependency on another account's tx in the same block) before it is
+// skipped for good.
+const MaxRetries = 4
+
+// Outcome is what a block did with one due entry.
+type Outcome struct {
+	// Included: the block executed the entry's tx.
+	Included bool
+	// Err, when not included, is why: the tx could not execute (Retry
+	// false: skipped for good) or was left out although it could (Retry
+	// true: queued again, at the tail, while Retries < MaxRetries).
+	Err   error
+	Retry bool
+}
+
 // Settle removes the block's due prefix from the head of the queue and
-// records each entry's outcome: outcome returns, for an entry's tx, nil
-// when the block executed it, or why it was excused (it could not execute).
-func Settle(s State, height int64, due []Entry, hashes []tx.Hash, outcome func(i int) error) (State, []Record) {
+// records each entry's outcome (outcome(i) for due[i]). An entry left out
+// although it could execute is appended again at the tail (a new seq,
+// Retries+1) until MaxRetries, then skipped. It returns the new state, the
+// re-appended entries and the records.
+func Settle(s State, height int64, due []Entry, hashes []tx.Hash, outcome func(i int) Outcome) (State, []Entry, []Record) {
 	records := make([]Record, 0, len(due))
+	var again []Entry
 	for i, e := range due {
+		o := outcome(i)
 		r := Record{Msg: e.Msg, Height: height, TxHash: hashes[i], Status: Included, DataLen: len(e.Msg.Data)}
-		if err := outcome(i); err != nil {
-			r.Status, r.Reason = Skipped, err.Error()
-		}
-		records = append(records, r)
 		s.Head++
 		s.Bytes -= int64(len(e.Msg.Data))
+		switch {
+		case o.Included:
+		case o.Retry && e.Retries < MaxRetries:
+			r.Status, r.Reason = Queued, fmt.Sprintf("left out at height %d (%v): queued again", height, o.Err)
+			e.Seq, e.Retries = s.Tail, e.Retries+1
+			s.Tail++
+			s.Bytes += int64(len(e.Msg.Data))
+			again = append(again, e)
+		case o.Retry:
+			r.Status, r.Reason = Skipped, fmt.Sprintf("left out by %d blocks although it could execute (%v)", MaxRetries+1, o.Err)
+		default:
+			r.Status, r.Reason = Skipped, o.Err.Error()
+		}
+		records = append(records, r)
 	}
-	return s, records
+	return s, again, records
 }

@@ -78,16 +78,29 @@ func TestNextImportBounds(t *testing.T) {
 	if err != nil || len(got) != 0 || next != Start(p) {
 		t.Fatalf("target 0: %d msgs, %v, %v", len(got), next, err)
 	}
-	// Bytes bound: 100+200+300 fit in 1000, the next 300 would make 900,
-	// the one after 1200: stop inside block 3.
+	// Bytes bound (data + MessageOverhead each): 164 + 264 + 364 = 792
+	// fit in 1000, the next 364 would not: stop inside block 3.
 	got, next, err = NextImport(p, Start(p), 5, 0, of)
-	if err != nil || len(got) != 4 || next != (Cursor{Block: 3, Index: 2}) {
+	if err != nil || len(got) != 3 || next != (Cursor{Block: 3, Index: 1}) {
 		t.Fatalf("bytes bound: %d msgs, cursor %v, %v", len(got), next, err)
 	}
-	// Resume mid-block; blocks scanned bound (3 per import).
+	// Resume mid-block; blocks scanned bound (3 per import): the rest of
+	// block 3, blocks 4 and 5 (364 + 364 + 114 + 74 = 916).
 	got, next, err = NextImport(p, next, 5, 0, of)
-	if err != nil || len(got) != 3 || next != (Cursor{Block: 6}) || got[0].L1Block != 3 || got[0].TxIndex != 2 {
+	if err != nil || len(got) != 4 || next != (Cursor{Block: 6}) || got[0].L1Block != 3 || got[0].TxIndex != 1 {
 		t.Fatalf("resume: %v, cursor %v, %v", got, next, err)
+	}
+	// The import stays within MaxImportBytes, whatever the messages: many
+	// tiny or oversize messages count their framing.
+	tiny := map[uint64][]Message{}
+	for b := uint64(1); b <= 3; b++ {
+		for i := 0; i < 50; i++ {
+			tiny[b] = append(tiny[b], Message{L1Block: b, TxIndex: uint32(i), Data: []byte{1}, Oversize: i%2 == 0})
+		}
+	}
+	got, _, err = NextImport(p, Start(p), 3, 0, func(b uint64) ([]Message, error) { return tiny[b], nil })
+	if err != nil || len(got) == 0 || int64(len(got))*MessageOverhead > p.MaxImportBytes {
+		t.Fatalf("tiny messages: %d imported, %d bytes of framing, limit %d", len(got), int64(len(got))*MessageOverhead, p.MaxImportBytes)
 	}
 	// Back-pressure: queue at the limit (2 × 500) admits nothing more...
 	got, next, err = NextImport(p, Cursor{Block: 4}, 5, 1000, of)
@@ -194,14 +207,43 @@ func TestImportAndSettle(t *testing.T) {
 	}
 	// Settle both: the first executed, the second could not.
 	hashes := []tx.Hash{tx.HashOf(entries[0].Msg.Data), tx.HashOf(entries[1].Msg.Data)}
-	settled, recs := Settle(after, 8, entries, hashes, func(i int) error {
+	settled, again, recs := Settle(after, 8, entries, hashes, func(i int) Outcome {
 		if i == 1 {
-			return errors.New("nonce too low")
+			return Outcome{Err: errors.New("nonce too low")}
 		}
-		return nil
+		return Outcome{Included: true}
 	})
-	if settled.Head != 7 || settled.Len() != 0 || settled.Bytes != 0 || recs[0].Status != Included || recs[1].Status != Skipped || recs[1].Reason != "nonce too low" {
+	if settled.Head != 7 || settled.Len() != 0 || settled.Bytes != 0 || len(again) != 0 || recs[0].Status != Included || recs[1].Status != Skipped || recs[1].Reason != "nonce too low" {
 		t.Fatalf("settle: %+v %+v", settled, recs)
+	}
+}
+
+// TestSettleRetries: an entry left out although it could execute goes back
+// to the tail, MaxRetries times, then is skipped.
+func TestSettleRetries(t *testing.T) {
+	e := Entry{Seq: 0, ImportHeight: 1, Msg: Message{Data: []byte("tx")}}
+	s := State{Head: 0, Tail: 1, Bytes: 2}
+	h := []tx.Hash{tx.HashOf(e.Msg.Data)}
+	leftOut := func(int) Outcome { return Outcome{Retry: true, Err: errors.New("cap full")} }
+	for round := 0; round <= MaxRetries; round++ {
+		var again []Entry
+		var recs []Record
+		s, again, recs = Settle(s, int64(10+round), []Entry{e}, h, leftOut)
+		if round < MaxRetries {
+			if len(again) != 1 || again[0].Retries != uint32(round+1) || again[0].Seq != s.Tail-1 || s.Len() != 1 || s.Bytes != 2 || recs[0].Status != Queued {
+				t.Fatalf("round %d: state %+v, again %+v, records %+v", round, s, again, recs)
+			}
+			e = again[0]
+			continue
+		}
+		if len(again) != 0 || s.Len() != 0 || s.Bytes != 0 || recs[0].Status != Skipped {
+			t.Fatalf("after %d retries: state %+v, again %+v, records %+v", MaxRetries, s, again, recs)
+		}
+	}
+	// The encoding keeps the retry count.
+	e.Retries = 3
+	if got, err := DecodeEntry(EncodeEntry(e)); err != nil || got.Retries != 3 {
+		t.Fatalf("retries round trip: %+v %v", got, err)
 	}
 }
 
@@ -220,7 +262,7 @@ func TestEncodingsRoundTrip(t *testing.T) {
 			t.Fatalf("state round trip: %+v → %+v, %v", s, got, err)
 		}
 	}
-	if _, err := DecodeEntry(make([]byte, 59)); err == nil {
+	if _, err := DecodeEntry(make([]byte, 63)); err == nil {
 		t.Fatal("short entry decoded")
 	}
 	if _, err := DecodeState(make([]byte, 35)); err == nil {

@@ -27,6 +27,10 @@ type Cursor struct {
 	Index uint32
 }
 
+// MessageOverhead bounds what one message adds to the L1 import tx beyond
+// its data (protobuf framing: block number, index, L1 tx hash, flags).
+const MessageOverhead = 64
+
 // Start is the cursor before anything is imported.
 func Start(p Params) Cursor { return Cursor{Block: max(p.StartBlock, 1)} }
 
@@ -41,17 +45,20 @@ func (p Params) Oversize(m Message) bool { return m.Oversize || int64(len(m.Data
 // finalized for it).
 //
 // The walk stops when it has scanned MaxImportBlocks L1 blocks, when the
-// next message would take the imported bytes past MaxImportBytes, or when
-// it would take the queued bytes (queuedBytes plus what is imported so far)
-// past DueBlocks × MaxForcedBytes — except that a message is always
-// imported into an empty queue. Oversize messages count as 0 bytes.
+// next message would take the import past MaxImportBytes (each message
+// counts its data plus MessageOverhead; an oversize message, imported
+// without data, its overhead only), or when it would take the queued data
+// bytes (queuedBytes plus the data imported so far) past DueBlocks ×
+// MaxForcedBytes — except that a message is always imported into an empty
+// import. So the import tx stays within MaxImportBytes plus one message.
 // Every validator with an honest L1 endpoint computes the same result.
 func NextImport(p Params, cur Cursor, target uint64, queuedBytes int64, messagesOf func(l1Block uint64) ([]Message, error)) ([]Message, Cursor, error) {
 	var (
-		out      []Message
-		imported int64
-		scanned  uint64
-		limit    = p.DueBlocks * p.MaxForcedBytes
+		out       []Message
+		importLen int64 // the import tx's message bytes so far
+		queued    = queuedBytes
+		limit     = p.DueBlocks * p.MaxForcedBytes
+		scanned   uint64
 	)
 	for cur.Block <= target && (p.MaxImportBlocks == 0 || scanned < p.MaxImportBlocks) {
 		msgs, err := messagesOf(cur.Block)
@@ -60,16 +67,19 @@ func NextImport(p Params, cur Cursor, target uint64, queuedBytes int64, messages
 		}
 		for int(cur.Index) < len(msgs) {
 			m := msgs[cur.Index]
-			size := int64(len(m.Data))
+			data := int64(len(m.Data))
 			if p.Oversize(m) {
-				size = 0
+				data = 0
 			}
-			empty := queuedBytes+imported == 0
-			if !empty && (imported+size > p.MaxImportBytes || queuedBytes+imported+size > limit) {
+			if len(out) > 0 && (importLen+data+MessageOverhead > p.MaxImportBytes || (queued > 0 && queued+data > limit)) {
 				return out, cur, nil
 			}
+			if len(out) == 0 && queued > 0 && queued+data > limit {
+				return out, cur, nil // queue full: only an empty queue takes a message past the limit
+			}
 			out = append(out, m)
-			imported += size
+			importLen += data + MessageOverhead
+			queued += data
 			cur.Index++
 		}
 		cur.Block++

@@ -24,7 +24,10 @@ type Message struct {
 type Entry struct {
 	Seq          uint64
 	ImportHeight int64
-	Msg          Message
+	// Retries counts the blocks that left the entry out although it could
+	// execute (see Settle).
+	Retries uint32
+	Msg     Message
 }
 
 // State is the inbox state every validator keeps in consensus: the import
@@ -41,11 +44,12 @@ func (s State) Len() uint64 { return s.Tail - s.Head }
 
 // EncodeEntry is an entry's canonical encoding:
 //
-//	be64(seq) || be64(import_height) || be64(l1_block) || be32(tx_index) || l1_tx(32) || data
+//	be64(seq) || be64(import_height) || be32(retries) || be64(l1_block) || be32(tx_index) || l1_tx(32) || data
 func EncodeEntry(e Entry) []byte {
-	b := make([]byte, 0, 8+8+8+4+32+len(e.Msg.Data))
+	b := make([]byte, 0, 8+8+4+8+4+32+len(e.Msg.Data))
 	b = binary.BigEndian.AppendUint64(b, e.Seq)
 	b = binary.BigEndian.AppendUint64(b, uint64(e.ImportHeight))
+	b = binary.BigEndian.AppendUint32(b, e.Retries)
 	b = binary.BigEndian.AppendUint64(b, e.Msg.L1Block)
 	b = binary.BigEndian.AppendUint32(b, e.Msg.TxIndex)
 	b = append(b, e.Msg.L1Tx[:]...)
@@ -54,16 +58,17 @@ func EncodeEntry(e Entry) []byte {
 
 // DecodeEntry parses EncodeEntry's output.
 func DecodeEntry(b []byte) (Entry, error) {
-	const fixed = 8 + 8 + 8 + 4 + 32
+	const fixed = 8 + 8 + 4 + 8 + 4 + 32
 	if len(b) < fixed {
 		return Entry{}, errors.New("malformed forced-queue entry")
 	}
 	var e Entry
 	e.Seq = binary.BigEndian.Uint64(b[0:8])
 	e.ImportHeight = int64(binary.BigEndian.Uint64(b[8:16]))
-	e.Msg.L1Block = binary.BigEndian.Uint64(b[16:24])
-	e.Msg.TxIndex = binary.BigEndian.Uint32(b[24:28])
-	copy(e.Msg.L1Tx[:], b[28:60])
+	e.Retries = binary.BigEndian.Uint32(b[16:20])
+	e.Msg.L1Block = binary.BigEndian.Uint64(b[20:28])
+	e.Msg.TxIndex = binary.BigEndian.Uint32(b[28:32])
+	copy(e.Msg.L1Tx[:], b[32:64])
 	e.Msg.Data = append([]byte(nil), b[fixed:]...)
 	return e, nil
 }
