@@ -44,11 +44,12 @@ var burnAddress = tx.Address{0xff, 'o', 'r', 'd', 'o', '-', 'n', 'o', '-', 'o', 
 // lowest hash), and each sender's txs are simulated on the committed state
 // in isolation (no other sender's effects, fees burnt). A tx is required
 // when, at its turn, it is valid, carries no RegisterRollup action (a
-// registration can conflict with another account's), fits the rollup caps
-// and block bytes still left by the required txs before it (a meter
-// shared across senders, in that canonical order). A stale nonce is
-// skipped; any other failure ends the sender's run (its later nonces
-// could not execute).
+// registration can conflict with another account's), does not repeat the
+// short key of a required tx before it (fair ordering allows one tx per
+// short key in a block), and fits the rollup caps and block bytes still
+// left by the required txs before it (a meter shared across senders, in
+// that canonical order). A stale nonce is skipped; any other failure ends
+// the sender's run (its later nonces could not execute).
 //
 // Because a sender's validity in isolation can only improve when other
 // accounts' txs run too (transfers add to balances, nobody else spends
@@ -71,6 +72,7 @@ func Required(in Input) ([]*tx.Tx, error) {
 	caps := newRollupMeter(in.Params)
 	var used int64
 	var out []*tx.Tx
+	keys := make(map[TxKey]bool) // short keys of the required txs so far
 	for _, s := range senders {
 		txs := bySender[s]
 		sort.Slice(txs, func(i, j int) bool {
@@ -84,16 +86,21 @@ func Required(in Input) ([]*tx.Tx, error) {
 			if i > 0 && t.Nonce == txs[i-1].Nonce {
 				continue
 			}
-			if registersRollup(t) {
-				break
-			}
 			if err := ov.Check(t); err != nil {
 				if tx.CodeOf(err) == tx.ErrInternal.Code {
 					return nil, err
 				}
 				if errors.Is(err, tx.ErrStaleNonce) {
-					continue
+					continue // even a registration: a used nonce ends nothing
 				}
+				break
+			}
+			if registersRollup(t) {
+				break
+			}
+			if keys[KeyOf(t.Hash)] {
+				// Fair ordering refuses two txs with one short key in a
+				// block: requiring both would make every block invalid.
 				break
 			}
 			size := TxEncodedSize(t.Size())
@@ -110,6 +117,7 @@ func Required(in Input) ([]*tx.Tx, error) {
 				return nil, err
 			}
 			used += size
+			keys[KeyOf(t.Hash)] = true
 			out = append(out, t)
 		}
 	}

@@ -17,8 +17,8 @@
 //   - with fair ordering on: every tx is eligible (reported by validators
 //     holding more than 1/3 of the power, or listed) and the txs are in
 //     fair order (median first-seen time, see docs/spec/fair-ordering.md);
-//   - with inclusion lists: every listed tx is in the block unless it
-//     cannot execute at its end (docs/spec/inclusion-lists.md).
+//   - with inclusion lists: every required listed tx (Required) is in the
+//     block (docs/spec/inclusion-lists.md).
 package ordering
 
 import (
@@ -42,11 +42,11 @@ type Input struct {
 	// txs may be included, in fair order (see fair.go). Nil means the rule
 	// is off (genesis fair.enabled = false, or a height with no E).
 	Fair *FairInput
-	// Listed is the inclusion-list rule's must-include set: the distinct
+	// Listed is the inclusion-list rule's input: the distinct
 	// txs the validators listed in E (signatures verified by the caller).
-	// Each must be in the block unless it cannot execute at the end of the
-	// block (see listed.go). Listed txs count as eligible under fair
-	// ordering, placed by their median. Empty: the rule is off.
+	// The required ones (Required, see listed.go) must be in the block.
+	// Listed txs count as eligible under fair ordering, placed by their
+	// median. Empty: the rule is off.
 	Listed []*tx.Tx
 }
 
