@@ -253,3 +253,26 @@ func TestOrderListedStaleSiblingClosesAccount(t *testing.T) {
 		})
 	}
 }
+
+// TestRequiredSkipsRepeatedShortKey: two listed txs sharing a short key
+// cannot both be in a fair-ordered block, so only the first in canonical
+// order is required and Order's block passes Check.
+func TestRequiredSkipsRepeatedShortKey(t *testing.T) {
+	txs := oneTxPerAccount(t)
+	x, y := txs[0], txs[1]
+	fake := *y
+	copy(fake.Hash[:8], x.Hash[:8])
+	in := listedFairInput(map[*tx.Tx][3]int64{x: {-50, -50, -50}, &fake: {-40, -40, -40}})
+	in.Listed = []*tx.Tx{x, &fake}
+	req, err := Required(in)
+	if err != nil || len(req) != 1 {
+		t.Fatalf("required %d txs (%v), want 1", len(req), err)
+	}
+	b, err := Order(in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(in, b.Txs); err != nil {
+		t.Fatalf("Order's block fails Check: %v", err)
+	}
+}
