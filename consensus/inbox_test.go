@@ -723,6 +723,15 @@ func TestInboxImportProposedAndChecked(t *testing.T) {
 	// A follower that lacks blocks 4 and 5 cannot verify: REJECT. So does a
 	// node without an L1 endpoint.
 	n.wantStatus(t, abci.PROCESS_PROPOSAL_STATUS_REJECT, 2, 0, block, last, n.nodes[3], noL1)
+	// Once its endpoint catches up, the lagging validator agrees again
+	// (then it lags again for the cases below).
+	l1[3].mu.Lock()
+	l1[3].finalized = 6
+	l1[3].mu.Unlock()
+	n.wantStatus(t, abci.PROCESS_PROPOSAL_STATUS_ACCEPT, 2, 0, block, last, n.nodes[3])
+	l1[3].mu.Lock()
+	l1[3].finalized = 3
+	l1[3].mu.Unlock()
 
 	// The lagging validator, as proposer, proposes no import; the others
 	// reject its block (the import is due).
