@@ -1,13 +1,17 @@
 package testnet
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 
 	"github.com/ordolabs/ordo/da-poster/localda"
+	sequencerv1 "github.com/ordolabs/ordo/proto/ordo/sequencer/v1"
+	"github.com/ordolabs/ordo/sequencer/client"
 )
 
 // localDA is the network's local DA service: a badger store under
@@ -60,4 +64,41 @@ func (n *Network) DAStore() *localda.Store {
 	n.da.mu.Lock()
 	defer n.da.mu.Unlock()
 	return n.da.store
+}
+
+// WaitFirm waits until every validator reports DA backend `backend` and a
+// firm height of at least h (every height up to h confirmed on DA).
+func (n *Network) WaitFirm(ctx context.Context, backend string, h int64) error {
+	for i := range n.Validators {
+		c, err := n.Client(i)
+		if err != nil {
+			return err
+		}
+		err = waitFirm(ctx, c, i, backend, h)
+		c.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func waitFirm(ctx context.Context, c *client.Client, i int, backend string, h int64) error {
+	for {
+		st, err := c.Query.Status(ctx, &sequencerv1.StatusRequest{})
+		if err != nil {
+			return err
+		}
+		if st.DaBackend != backend {
+			return fmt.Errorf("validator %d reports DA backend %q, want %q", i, st.DaBackend, backend)
+		}
+		if st.DaFirmHeight >= h {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("validator %d firm height %d, want >= %d: %w", i, st.DaFirmHeight, h, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }

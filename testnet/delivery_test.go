@@ -256,29 +256,8 @@ func TestRollupDelivery(t *testing.T) {
 // DAReader, which checks each height's record against the light-client
 // verified app hash, and counts each rollup's items.
 func checkFirm(ctx context.Context, t *testing.T, net *testnet.Network, conn *testnet.RollupConn, rollups []tx.RollupID, want [][]string, last int64) {
-	for i := range net.Validators {
-		c, err := net.Client(i)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			st, err := c.Query.Status(ctx, &sequencerv1.StatusRequest{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st.DaBackend != "local" {
-				t.Fatalf("validator %d reports DA backend %q", i, st.DaBackend)
-			}
-			if st.DaFirmHeight >= last {
-				break
-			}
-			select {
-			case <-ctx.Done():
-				t.Fatalf("validator %d firm height %d, want >= %d", i, st.DaFirmHeight, last)
-			case <-time.After(200 * time.Millisecond):
-			}
-		}
-		c.Close()
+	if err := net.WaitFirm(ctx, "local", last); err != nil {
+		t.Fatal(err)
 	}
 	reader := &sdk.DAReader{DA: localda.NewBackend(net.DAStore()), Headers: conn.Light}
 	if _, err := reader.Scan(ctx); err != nil {

@@ -55,32 +55,9 @@ func TestEthereumDA(t *testing.T) {
 		}
 		last = max(last, st.Height)
 	}
-	for i := range net.Validators {
-		c, err := net.Client(i)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			st, err := c.Query.Status(ctx, &sequencerv1.StatusRequest{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st.DaBackend != "ethereum" {
-				t.Fatalf("validator %d DA backend %q", i, st.DaBackend)
-			}
-			if st.DaFirmHeight >= last {
-				t.Logf("validator %d: firm through %d (height %d)", i, st.DaFirmHeight, st.Height)
-				break
-			}
-			select {
-			case <-ctx.Done():
-				t.Fatalf("validator %d firm height %d, want >= %d", i, st.DaFirmHeight, last)
-			case <-time.After(500 * time.Millisecond):
-			}
-		}
-		c.Close()
+	if err := net.WaitFirm(ctx, "ethereum", last); err != nil {
+		t.Fatal(err)
 	}
-
 	// A read-only reader: L1 RPC + beacon API, no key.
 	rc := ethda.DefaultConfig()
 	rc.RPCURL, rc.BeaconURL, rc.ChainID = net.L1RPC(), net.L1Beacon(), net.L1ChainID()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,7 +16,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/ordolabs/ordo/consensus"
-	"github.com/ordolabs/ordo/internal/keyring"
 	"github.com/ordolabs/ordo/l1/inbox"
 	sequencerv1 "github.com/ordolabs/ordo/proto/ordo/sequencer/v1"
 	"github.com/ordolabs/ordo/sequencer/api"
@@ -53,14 +51,6 @@ parameters; the tx itself never touches its mempool.`,
 			if err != nil {
 				return err
 			}
-			from, _ := cmd.Flags().GetString("from")
-			if from == "" {
-				return errors.New("--from KEYNAME is required (see `ordo keys list`)")
-			}
-			key, err := keyring.Load(homeFlag(cmd), from)
-			if err != nil {
-				return err
-			}
 			if l1KeyFile == "" {
 				l1KeyFile = filepath.Join(homeFlag(cmd), "l1_key.hex")
 			}
@@ -75,23 +65,11 @@ parameters; the tx itself never touches its mempool.`,
 			if !common.IsHexAddress(inboxAddr) {
 				return fmt.Errorf("--inbox %q is not an address", inboxAddr)
 			}
-			c, ctx, done, err := dialNode(cmd)
+			c, ctx, done, raw, nonce, err := signWithNode(cmd, client.RollupData(id, payload))
 			if err != nil {
 				return err
 			}
 			defer done()
-			signer, err := c.NewSigner(ctx, key.PrivKey)
-			if err != nil {
-				return fmt.Errorf("asking the node for chain parameters: %w", err)
-			}
-			nonce, err := c.NextNonce(ctx, key.Address())
-			if err != nil {
-				return err
-			}
-			raw, err := signer.Sign(nonce, client.RollupData(id, payload))
-			if err != nil {
-				return err
-			}
 			ec, err := ethclient.DialContext(ctx, l1RPC)
 			if err != nil {
 				return fmt.Errorf("L1 endpoint %s: %w", l1RPC, err)

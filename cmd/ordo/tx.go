@@ -150,32 +150,45 @@ func resolveAddress(home, s string) (tx.Address, error) {
 	return k.Address(), nil
 }
 
-func signAndSubmit(cmd *cobra.Command, action *txv1.Action) error {
+// signWithNode signs action with the --from key, asking the node (--node)
+// for the chain parameters and the account's next nonce. The caller closes
+// the returned client with done.
+func signWithNode(cmd *cobra.Command, action *txv1.Action) (c *client.Client, ctx context.Context, done func(), raw []byte, nonce uint64, err error) {
 	from, _ := cmd.Flags().GetString("from")
 	if from == "" {
-		return errors.New("--from KEYNAME is required (see `ordo keys list`)")
+		return nil, nil, nil, nil, 0, errors.New("--from KEYNAME is required (see `ordo keys list`)")
 	}
 	key, err := keyring.Load(homeFlag(cmd), from)
 	if err != nil {
-		return err
+		return nil, nil, nil, nil, 0, err
 	}
-	c, ctx, done, err := dialNode(cmd)
+	c, ctx, cancel, err := dialNode(cmd)
+	if err != nil {
+		return nil, nil, nil, nil, 0, err
+	}
+	fail := func(err error) (*client.Client, context.Context, func(), []byte, uint64, error) {
+		cancel()
+		return nil, nil, nil, nil, 0, err
+	}
+	signer, err := c.NewSigner(ctx, key.PrivKey)
+	if err != nil {
+		return fail(fmt.Errorf("asking the node for chain parameters: %w", err))
+	}
+	if nonce, err = c.NextNonce(ctx, key.Address()); err != nil {
+		return fail(err)
+	}
+	if raw, err = signer.Sign(nonce, action); err != nil {
+		return fail(err)
+	}
+	return c, ctx, cancel, raw, nonce, nil
+}
+
+func signAndSubmit(cmd *cobra.Command, action *txv1.Action) error {
+	c, ctx, done, raw, nonce, err := signWithNode(cmd, action)
 	if err != nil {
 		return err
 	}
 	defer done()
-	signer, err := c.NewSigner(ctx, key.PrivKey)
-	if err != nil {
-		return fmt.Errorf("asking the node for chain parameters: %w", err)
-	}
-	nonce, err := c.NextNonce(ctx, key.Address())
-	if err != nil {
-		return err
-	}
-	raw, err := signer.Sign(nonce, action)
-	if err != nil {
-		return err
-	}
 	hash, err := c.SubmitRaw(ctx, raw)
 	out := cmd.OutOrStdout()
 	if err != nil {
