@@ -20,7 +20,8 @@ import (
 // ExtendVote, PrepareProposal and ProcessProposal read it — never
 // FinalizeBlock, which reads the import from the block.
 type L1Source interface {
-	// Finalized is the highest L1 block the endpoint reports finalized.
+	// Finalized is the highest finalized L1 block this validator has read
+	// (with every block before it), the head it reports in ExtendVote.
 	Finalized() uint64
 	// Messages returns the inbox messages of L1 blocks [from, to], in order;
 	// it fails for blocks above Finalized.

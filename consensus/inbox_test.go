@@ -827,7 +827,7 @@ func TestInboxImportProposedAndChecked(t *testing.T) {
 func inboxTxs3(a, b, c []byte) [][]byte { return [][]byte{a, b, c} }
 
 // TestInboxNothingDue: no import is due while the agreed target is below
-// the cursor (before start_block, or reported by at most 1/3 of the
+// the cursor (before start_block, or reported by at most 2/3 of the
 // power); then an import is proposed but the nodes without L1 reject it,
 // while they accept blocks that import nothing.
 func TestInboxNothingDue(t *testing.T) {
@@ -852,6 +852,10 @@ func TestInboxNothingDue(t *testing.T) {
 		{"heads below start_block", []uint64{9, 9, 9, 9}},
 		{"one liar (1/4 of the power) far ahead", []uint64{12, 0, 0, 0}},
 		{"one liar, the others below start_block", []uint64{1000, 9, 9, 5}},
+		// Half of the power without an L1 endpoint: with a 1/3 threshold
+		// this imported, those validators rejected every block, and the
+		// chain halted. Now the inbox waits and every block commits.
+		{"half of the power without L1", []uint64{12, 12, 0, 0}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			local, last := n.commitWithHeads(t, 1, c.heads...)
@@ -878,14 +882,19 @@ func TestInboxNothingDue(t *testing.T) {
 	n.wantStatus(t, abci.PROCESS_PROPOSAL_STATUS_ACCEPT, 2, 1, block, last, everyone...)
 	local, last = n.commitWith(t, 1, absent, 12, 0, 12, 0)
 	block = n.prepare(t, 2, 0, local)
+	if imp := inboxImportOf(t, block); imp != nil {
+		t.Fatalf("with one validator absent and 12 reported by 1/2 of the power (a target needs more than 2/3): proposed %s", inboxDescribe(imp))
+	}
+	local, last = n.commitWith(t, 1, absent, 12, 0, 12, 12)
+	block = n.prepare(t, 2, 0, local)
 	if imp := inboxImportOf(t, block); imp == nil || imp.EndBlock != 13 {
-		t.Fatalf("with one validator absent and 12 reported by 1/2 of the power: %s", inboxDescribe(imp))
+		t.Fatalf("with one validator absent and 12 reported by 3/4 of the power: %s", inboxDescribe(imp))
 	}
 	n.wantStatus(t, abci.PROCESS_PROPOSAL_STATUS_ACCEPT, 2, 0, block, last, n.nodes...)
 
-	// Two validators (1/2 of the power) at 12: target 12, the import starts
-	// at start_block 10.
-	local, last = n.commitWithHeads(t, 1, 12, 12, 0, 0)
+	// Three validators (3/4 of the power) at 12: target 12, the import
+	// starts at start_block 10.
+	local, last = n.commitWithHeads(t, 1, 12, 12, 12, 0)
 	block = n.prepare(t, 2, 1, local)
 	inboxCheckImport(t, "import from start_block", inboxImportOf(t, block),
 		inboxWantImport(forced.Cursor{Block: 10}, forced.Cursor{Block: 13}, blocks[10][0], blocks[11][0], blocks[12][0]))
@@ -985,11 +994,12 @@ func TestInboxImportBounds(t *testing.T) {
 		{[]uint64{5, 5, 5, 9}, inboxWantImport(c(5, 0), c(6, 0), blocks[5][0])},
 		{[]uint64{5, 5, 5, 9}, nil},
 		{[]uint64{3, 3, 3, 3}, nil},
-		// Target 8 (9 is reported by 1/4 of the power only).
+		// Target 8 (9 is reported by 1/4 of the power only; a target
+		// needs more than 2/3).
 		{[]uint64{9, 8, 8, 8}, inboxWantImport(c(6, 0), c(8, 0))}, // two empty blocks: the cursor moves, nothing imported
 		{[]uint64{9, 8, 8, 8}, inboxWantImport(c(8, 0), c(9, 0), blocks[8][0])},
 		{[]uint64{9, 8, 8, 8}, nil},
-		{[]uint64{9, 9, 8, 8}, inboxWantImport(c(9, 0), c(10, 0), blocks[9][0])},
+		{[]uint64{9, 9, 9, 8}, inboxWantImport(c(9, 0), c(10, 0), blocks[9][0])},
 	}
 	for i, s := range steps {
 		h := int64(i + 2)

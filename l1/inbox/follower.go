@@ -49,11 +49,15 @@ type Follower struct {
 
 	mu        sync.Mutex // guards the poll state below
 	finalized uint64
-	known     bool     // a poll has succeeded: finalized is meaningful
-	chainID   *big.Int // pinned chain id, nil until the first good poll
-	polled    bool     // a poll has completed (successfully or not)
-	healthy   bool
-	lastErr   error
+	// readable is the highest L1 block such that every block from
+	// StartBlock to it is finalized and has been read (its messages are
+	// cached); see ReadableHead.
+	readable uint64
+	known    bool     // a poll has succeeded: finalized is meaningful
+	chainID  *big.Int // pinned chain id, nil until the first good poll
+	polled   bool     // a poll has completed (successfully or not)
+	healthy  bool
+	lastErr  error
 
 	stopOnce sync.Once
 	done     chan struct{} // closed when the poll loop exits
@@ -121,7 +125,9 @@ func (f *Follower) loop() {
 	t := time.NewTicker(f.cfg.PollInterval)
 	defer t.Stop()
 	for {
-		_ = f.Poll(f.ctx) // recorded for Healthy
+		if f.Poll(f.ctx) == nil { // recorded for Healthy
+			f.prefetch(f.ctx)
+		}
 		select {
 		case <-f.ctx.Done():
 			return
@@ -137,6 +143,41 @@ func (f *Follower) Finalized() uint64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.finalized
+}
+
+// prefetchBlocks bounds how many finalized blocks one poll reads ahead.
+const prefetchBlocks = 256
+
+// ReadableHead is the highest finalized L1 block such that this follower
+// has read every block from StartBlock up to it (their messages are
+// cached, so Messages over them needs no network). It never decreases, and
+// it stops below an L1 block the follower cannot read (an endpoint error,
+// a tx type it cannot decode). Validators report it, not Finalized, so the
+// L1 origin only covers blocks the reporters can actually serve.
+func (f *Follower) ReadableHead() uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.readable
+}
+
+// prefetch reads, in order, the finalized blocks after the readable head
+// (at most prefetchBlocks per call) and advances it.
+func (f *Follower) prefetch(ctx context.Context) {
+	f.mu.Lock()
+	from := max(f.readable+1, f.cfg.StartBlock)
+	to := f.finalized
+	f.mu.Unlock()
+	if to < from {
+		return
+	}
+	to = min(to, from+prefetchBlocks-1)
+	if _, err := f.Messages(ctx, from, to); err != nil {
+		f.log.Error("inbox: reading finalized L1 blocks", "from", from, "to", to, "err", err)
+		return
+	}
+	f.mu.Lock()
+	f.readable = max(f.readable, to)
+	f.mu.Unlock()
 }
 
 // Healthy reports the result of the last poll: (true, nil) if it

@@ -356,6 +356,9 @@ func TestChainStops(t *testing.T) {
 		commit(t, c)
 	}
 	waitFor(t, "finalized 3", func() bool { return f.Finalized() == 3 })
+	// The poll loop reads finalized blocks ahead: the readable head
+	// follows the finalized one.
+	waitFor(t, "readable head 3", func() bool { return f.ReadableHead() == 3 })
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -365,8 +368,15 @@ func TestChainStops(t *testing.T) {
 	if got := f.Finalized(); got != 3 {
 		t.Fatalf("Finalized %d after chain stop, want 3", got)
 	}
-	if _, err := f.Messages(testCtx(t), 2, 3); err == nil {
-		t.Fatal("Messages of uncached blocks succeeded with the chain stopped")
+	if got := f.ReadableHead(); got != 3 {
+		t.Fatalf("ReadableHead %d after chain stop, want 3", got)
+	}
+	// Prefetched blocks are served from the cache; nothing above them is.
+	if _, err := f.Messages(testCtx(t), 2, 3); err != nil {
+		t.Fatalf("Messages of prefetched blocks with the chain stopped: %v", err)
+	}
+	if _, err := f.Messages(testCtx(t), 2, 4); err == nil {
+		t.Fatal("Messages above the finalized head succeeded")
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 )
 
 // naiveTarget is Target by brute force: the largest reported value v such
-// that the power reporting at least v is more than 1/3 of the total.
+// that the power reporting at least v is more than 2/3 of the total.
 func naiveTarget(reports []Report, total int64) uint64 {
 	var best uint64
 	for _, cand := range reports {
@@ -21,7 +21,7 @@ func naiveTarget(reports []Report, total int64) uint64 {
 				p += r.Power
 			}
 		}
-		if 3*p > total && cand.Finalized > best {
+		if 3*p > 2*total && cand.Finalized > best {
 			best = cand.Finalized
 		}
 	}
@@ -44,15 +44,23 @@ func TestTargetMatchesNaiveAndResistsLiars(t *testing.T) {
 			t.Fatalf("Target(%v, %d) = %d, naive %d", reports, total, got, want)
 		}
 	}
-	// Byzantine power at most 1/3 cannot push the target past every honest
-	// report: 3 honest at 10, 11, 12, one liar at 1e9 (power 10 each).
+	// Byzantine power at most 1/3 cannot push the target past what honest
+	// validators report: 3 honest at 10, 11, 12, one liar at 1e9 (power 10
+	// each): the target is the lowest honest head that, with the liar's,
+	// gathers more than 2/3.
 	honest := []Report{{10, 10}, {10, 11}, {10, 12}}
-	if got := Target(append(honest, Report{10, 1e9}), 40); got > 12 {
-		t.Fatalf("a single liar moved the target to %d", got)
+	if got := Target(append(honest, Report{10, 1e9}), 40); got != 11 {
+		t.Fatalf("with a liar ahead: target %d, want 11", got)
 	}
-	// ...nor hold it back below what > 1/3 honest power reports.
-	if got := Target(append(honest, Report{10, 0}), 40); got != 11 {
-		t.Fatalf("target %d, want 11 (two honest validators hold more than 1/3)", got)
+	// A silent or lagging 1/4 cannot stop it either: the three honest heads
+	// hold 3/4 of the power.
+	if got := Target(append(honest, Report{10, 0}), 40); got != 10 {
+		t.Fatalf("target %d, want 10 (three honest validators hold more than 2/3)", got)
+	}
+	// Validators without an L1 endpoint holding 1/3 or more: no target,
+	// the inbox waits (and the chain does not halt on imports).
+	if got := Target([]Report{{10, 12}, {10, 12}, {10, 0}, {10, 0}}, 40); got != 0 {
+		t.Fatalf("half without L1: target %d, want 0", got)
 	}
 	if got := Target(nil, 40); got != 0 {
 		t.Fatalf("no reports: target %d", got)

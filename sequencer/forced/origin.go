@@ -12,12 +12,15 @@ type Report struct {
 	Finalized uint64
 }
 
-// Target is the highest L1 block that validators holding more than 1/3 of
-// totalPower report as finalized: at least one honest validator has seen it
-// finalized (byzantine power is at most 1/3). It is 0 when no value has
-// that support (for example when most validators run without an L1
-// endpoint). Callers never let the origin move backwards: the next origin
-// is max(imported, Target) (see Plan).
+// Target is the highest L1 block that validators holding more than 2/3 of
+// totalPower report as finalized and read (each reports its follower's
+// readable head). More than 1/3 of honest power has it, so it is final; and
+// the validators that can verify an import of it hold more than 2/3 of the
+// power, so a block importing it can always commit. (With a 1/3 threshold,
+// validators without an L1 endpoint holding 1/3 to 2/3 of the power would
+// reject every block and halt the chain.) It is 0 when no value has that
+// support: the inbox then waits, the chain does not. The import cursor
+// never moves backwards (NextImport starts from it).
 func Target(reports []Report, totalPower int64) uint64 {
 	rs := append([]Report(nil), reports...)
 	sort.Slice(rs, func(i, j int) bool { return rs[i].Finalized > rs[j].Finalized })
@@ -27,7 +30,7 @@ func Target(reports []Report, totalPower int64) uint64 {
 			continue
 		}
 		power += r.Power
-		if quorum.MoreThanOneThird(power, totalPower) {
+		if quorum.MoreThanTwoThirds(power, totalPower) {
 			return r.Finalized
 		}
 	}

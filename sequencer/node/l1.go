@@ -46,7 +46,9 @@ func newL1Follower(cfg *Config, gen *cmttypes.GenesisDoc, logger log.Logger) (*i
 // l1Source adapts the follower to consensus.L1Source.
 type l1Source struct{ f *inbox.Follower }
 
-func (s l1Source) Finalized() uint64 { return s.f.Finalized() }
+// Finalized reports the follower's readable head: finalized blocks it has
+// read, so the L1 origin only covers blocks the reporters can serve.
+func (s l1Source) Finalized() uint64 { return s.f.ReadableHead() }
 
 func (s l1Source) Messages(ctx context.Context, from, to uint64) ([]forced.Message, error) {
 	msgs, err := s.f.Messages(ctx, from, to)
