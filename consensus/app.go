@@ -143,8 +143,20 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 		return nil, fmt.Errorf("genesis: inclusion lists and the L1 inbox need vote extensions (consensus params feature.vote_extensions_enable_height)")
 	}
 	if cp := req.ConsensusParams; cp != nil && cp.Block != nil && cp.Block.MaxBytes > 0 {
-		if limit := cmttypes.MaxDataBytesNoEvidence(cp.Block.MaxBytes, len(vals)); cs.Params.MaxBlockTxBytes > limit {
-			return nil, fmt.Errorf("genesis: max_block_tx_bytes %d exceeds what CometBFT's block.max_bytes %d leaves for txs (%d)", cs.Params.MaxBlockTxBytes, cp.Block.MaxBytes, limit)
+		// Budget with the largest evidence a block may carry: the proposer's
+		// budget (CometBFT's MaxTxBytes) must never fall below
+		// max_block_tx_bytes, which ProcessProposal and the inclusion-list
+		// rule use, or honest proposals could be rejected.
+		var evidence int64
+		if cp.Evidence != nil {
+			evidence = max(cp.Evidence.MaxBytes, 0)
+		}
+		if evidence > cp.Block.MaxBytes {
+			return nil, fmt.Errorf("genesis: evidence.max_bytes %d exceeds block.max_bytes %d", evidence, cp.Block.MaxBytes)
+		}
+		// cmttypes.MaxDataBytes panics when the result is negative.
+		if limit := cmttypes.MaxDataBytesNoEvidence(cp.Block.MaxBytes, len(vals)) - evidence; cs.Params.MaxBlockTxBytes > limit {
+			return nil, fmt.Errorf("genesis: max_block_tx_bytes %d exceeds what CometBFT's block.max_bytes %d leaves for txs with evidence.max_bytes %d (%d)", cs.Params.MaxBlockTxBytes, cp.Block.MaxBytes, evidence, limit)
 		}
 	}
 	for i := range cs.Rollups {

@@ -12,7 +12,8 @@ import (
 
 // DAReader reads Ordo's batches back from a DA layer and checks them: for
 // each height it keeps the first copy, in DA order, whose block record
-// matches the app hash the light client verified (header height+1).
+// matches the app hash the light client verified (header height+1) and
+// whose block time is header height's.
 // Corrupt, forged or undecodable copies are skipped and counted. This is
 // how a rollup confirms for itself that its data is firm.
 type DAReader struct {
@@ -84,6 +85,16 @@ func (r *DAReader) take(ctx context.Context, blob []byte) error {
 			return fmt.Errorf("%w: height %d: %v", ErrHeaderUnverified, h+1, err)
 		}
 		if _, err := commitment.VerifyRecord(&rec, header.AppHash); err != nil {
+			r.Skipped++
+			continue
+		}
+		// The block time is not under the app hash: check it against the
+		// verified header of h.
+		own, err := r.Headers.VerifiedHeader(ctx, h)
+		if err != nil {
+			return fmt.Errorf("%w: height %d: %v", ErrHeaderUnverified, h, err)
+		}
+		if rec.TimeUnixNano != own.Time.UnixNano() {
 			r.Skipped++
 			continue
 		}

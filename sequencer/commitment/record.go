@@ -52,7 +52,9 @@ func RecordItems(rec *deliveryv1.BlockRecord) ([]RollupItems, error) {
 // VerifyRecord checks a block record against the app hash of its height
 // (taken from a verified header of height+1) and returns its rollups'
 // items. It fails with ErrRecordMismatch unless the record holds exactly
-// what the app hash commits to.
+// what the app hash commits to. The record's block time is not under the
+// app hash: callers check it against the verified header of the height
+// (sdk.DAReader does).
 func VerifyRecord(rec *deliveryv1.BlockRecord, appHash []byte) ([]RollupItems, error) {
 	if rec == nil {
 		return nil, fmt.Errorf("%w: empty record", ErrRecordMismatch)

@@ -500,8 +500,9 @@ func (m *RollupBlock) GetFirmHeight() int64 {
 
 // BlockRecord is everything one height contributes to the DA layer: the
 // app-hash preimage and every rollup's items. A reader that trusts the app
-// hash of height (from header height+1) can check a record completely:
-// the items rebuild the rollups tree, and the preimage hashes to the app hash.
+// hash of height (from header height+1) can check the items and the
+// preimage (the items rebuild the rollups tree, the preimage hashes to the
+// app hash); time_unix_nano is checked against the header of height.
 type BlockRecord struct {
 	Height       int64            `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
 	TimeUnixNano int64            `protobuf:"varint,2,opt,name=time_unix_nano,json=timeUnixNano,proto3" json:"time_unix_nano,omitempty"`
