@@ -12,6 +12,7 @@ import (
 
 	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
 
+	"github.com/ordolabs/ordo/da-poster/batch"
 	"github.com/ordolabs/ordo/da-poster/localda"
 	deliveryv1 "github.com/ordolabs/ordo/proto/ordo/delivery/v1"
 	sequencerv1 "github.com/ordolabs/ordo/proto/ordo/sequencer/v1"
@@ -259,9 +260,31 @@ func checkFirm(ctx context.Context, t *testing.T, net *testnet.Network, conn *te
 	if err := net.WaitFirm(ctx, "local", last); err != nil {
 		t.Fatal(err)
 	}
+	// Anyone can post to the DA layer: a forged copy claiming a far-future
+	// height must not stall readers (its height cannot be verified yet).
+	forged, err := (&deliveryv1.BlockRecord{Height: 1_000_000}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob, err := batch.Encode(1_000_000, [][]byte{forged})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := net.DAStore().Submit(blob); err != nil {
+		t.Fatal(err)
+	}
+	last += 2 // honest batches land after the forged one
+	if err := net.WaitFirm(ctx, "local", last); err != nil {
+		t.Fatal(err)
+	}
 	reader := &sdk.DAReader{DA: localda.NewBackend(net.DAStore()), Headers: conn.Light}
 	if _, err := reader.Scan(ctx); err != nil {
 		t.Fatal(err)
+	}
+	// The forged blob waits (with, possibly, the newest honest one, whose
+	// next header is not committed yet); it stalls nothing.
+	if reader.Pending() < 1 {
+		t.Fatalf("%d blobs pending, want at least the forged one", reader.Pending())
 	}
 	if firm := reader.FirmThrough(1); firm < last {
 		t.Fatalf("valid copies on DA through height %d, want >= %d (%d copies skipped)", firm, last, reader.Skipped)

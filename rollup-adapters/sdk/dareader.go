@@ -2,7 +2,6 @@ package sdk
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/ordolabs/ordo/da-poster/batch"
 	"github.com/ordolabs/ordo/da-poster/da"
@@ -24,6 +23,10 @@ type DAReader struct {
 
 	cursor  da.Cursor
 	records map[int64]*deliveryv1.BlockRecord
+	// pending holds blobs with heights the light client cannot verify yet
+	// (not committed yet — or claimed by a forged, far-ahead copy); they
+	// are retried on later scans, at most maxPending of them.
+	pending [][]byte
 	// Skipped counts copies rejected (undecodable batch or record, or a
 	// record that does not match its height's app hash).
 	Skipped int
@@ -39,6 +42,13 @@ func (r *DAReader) Scan(ctx context.Context) (int, error) {
 		r.Limits = batch.DefaultLimits()
 	}
 	read := 0
+	retry := r.pending
+	r.pending = nil
+	for _, blob := range retry {
+		if err := r.take(ctx, blob); err != nil {
+			return read, err
+		}
+	}
 	for {
 		blobs, next, err := r.DA.Read(ctx, r.cursor)
 		if err != nil {
@@ -62,8 +72,9 @@ func (r *DAReader) Scan(ctx context.Context) (int, error) {
 	}
 }
 
-// take checks every record of one blob; only a failure to verify headers
-// (not a bad copy) is an error.
+// take checks every record of one blob. A blob with a height the light
+// client cannot verify yet is kept for a later scan (records of it already
+// taken stay taken). Only a storage-level failure would be an error.
 func (r *DAReader) take(ctx context.Context, blob []byte) error {
 	b, err := batch.Decode(blob, r.Limits)
 	if err != nil {
@@ -82,7 +93,10 @@ func (r *DAReader) take(ctx context.Context, blob []byte) error {
 		}
 		header, err := r.Headers.VerifiedHeader(ctx, h+1)
 		if err != nil {
-			return fmt.Errorf("%w: height %d: %v", ErrHeaderUnverified, h+1, err)
+			// Not verifiable now: keep the blob for a later scan instead of
+			// stalling on it (a forged copy may claim any height).
+			r.defer_(blob)
+			return nil
 		}
 		if _, err := commitment.VerifyRecord(&rec, header.AppHash); err != nil {
 			r.Skipped++
@@ -92,7 +106,8 @@ func (r *DAReader) take(ctx context.Context, blob []byte) error {
 		// verified header of h.
 		own, err := r.Headers.VerifiedHeader(ctx, h)
 		if err != nil {
-			return fmt.Errorf("%w: height %d: %v", ErrHeaderUnverified, h, err)
+			r.defer_(blob)
+			return nil
 		}
 		if rec.TimeUnixNano != own.Time.UnixNano() {
 			r.Skipped++
@@ -102,6 +117,20 @@ func (r *DAReader) take(ctx context.Context, blob []byte) error {
 	}
 	return nil
 }
+
+// maxPending bounds the blobs kept for a later scan; the oldest go first.
+const maxPending = 64
+
+func (r *DAReader) defer_(blob []byte) {
+	if len(r.pending) >= maxPending {
+		r.pending = r.pending[1:]
+	}
+	r.pending = append(r.pending, blob)
+}
+
+// Pending is the number of blobs waiting for heights the light client
+// cannot verify yet.
+func (r *DAReader) Pending() int { return len(r.pending) }
 
 // Record returns the verified record of a height, if a valid copy was
 // found by the scans so far.
