@@ -43,10 +43,10 @@ type Config struct {
 	// Limits are what readers accept; the poster never posts a batch they
 	// reject, and uses them to validate other posters' copies.
 	Limits batch.Limits
-	// MaxAhead: a copy on DA that starts more than MaxAhead heights above
+	// MaxAhead: a copy on DA that ends more than MaxAhead heights above
 	// this node's last finalized height is ignored as implausible; a closer
 	// one is waited for (the scan pauses until the node has the heights to
-	// check it against).
+	// check it against). It bounds how long a forged copy can pause a scan.
 	MaxAhead int64
 	// PollInterval is how often the driver looks for new blocks, DA copies
 	// and confirmations when nothing wakes it (see Driver.Notify).
@@ -65,7 +65,7 @@ func DefaultConfig() Config {
 		MaxBatchHeights: 256,
 		MaxBatchBytes:   1 << 20,
 		Limits:          batch.DefaultLimits(),
-		MaxAhead:        256,
+		MaxAhead:        32,
 		PollInterval:    200 * time.Millisecond,
 		MinBackoff:      100 * time.Millisecond,
 		MaxBackoff:      10 * time.Second,

@@ -16,9 +16,11 @@ const maxScanPages = 32
 // scan reads the DA layer from the manager's cursor and reports the valid
 // copies it finds. A copy is valid when it decodes under cfg.Limits and
 // each of its records equals this node's record of that height. A final
-// copy that reaches above this node's last finalized height (but starts
-// within MaxAhead of it) pauses the scan: it is checked once the node has
-// those heights. Copies further ahead are ignored as implausible.
+// copy that reaches above this node's last finalized height, but ends
+// within MaxAhead of it, pauses the scan: it is checked once the node has
+// those heights. Copies that end further ahead are ignored as implausible
+// (validators' tips differ by a few blocks), so a forged copy can pause a
+// scan by MaxAhead blocks at most.
 func (d *Driver) scan(ctx context.Context) error {
 	cursor := d.m.Cursor()
 	obs := Observation{Cursor: cursor, ReplaceTentative: true}
@@ -83,7 +85,7 @@ func (d *Driver) checkCopy(blob []byte, own map[[32]byte]bool) (r Range, valid, 
 	r = Range{First: b.First, Last: b.Last()}
 	tip := d.m.Tip()
 	if r.Last > tip {
-		if r.First > tip+d.cfg.MaxAhead {
+		if r.Last > tip+d.cfg.MaxAhead {
 			d.log.Info("ignoring DA copy far ahead of this node", "heights", r.String(), "tip", tip)
 			return r, false, false, nil
 		}
