@@ -39,7 +39,10 @@ type GenesisParams struct {
 type GenesisInbox struct {
 	Enabled bool `json:"enabled"`
 	// Address is the inbox's L1 address (40 hex characters, 0x optional).
-	Address         string `json:"address"`
+	Address string `json:"address"`
+	// ChainID is the L1's chain id: every validator's follower refuses an
+	// endpoint of another chain. 0 leaves it unchecked.
+	ChainID         uint64 `json:"chain_id"`
 	StartBlock      uint64 `json:"start_block"`
 	MaxImportBlocks uint64 `json:"max_import_blocks"`
 	MaxImportBytes  int64  `json:"max_import_bytes"`
@@ -142,7 +145,7 @@ func DefaultGenesisParams() GenesisParams {
 		},
 		Inclusion: GenesisInclusion{Enabled: true, MinAgeBlocks: 2, MaxListBytes: 16 << 10},
 		Inbox: GenesisInbox{
-			Enabled: false, Address: DefaultInboxAddress, StartBlock: 1,
+			Enabled: false, Address: DefaultInboxAddress, ChainID: 1337, StartBlock: 1,
 			MaxImportBlocks: 32, MaxImportBytes: 256 << 10, MaxForcedBytes: 256 << 10, DueBlocks: 8,
 		},
 	}
@@ -246,7 +249,7 @@ func (g GenesisParams) toLedger(chainID string) (ledger.Params, error) {
 		if err != nil || len(addr) != 20 {
 			return p, fmt.Errorf("genesis params.l1_inbox.address %q: want 40 hex characters", in.Address)
 		}
-		p.Inbox = ledger.InboxParams{Enabled: true, StartBlock: in.StartBlock, MaxImportBlocks: in.MaxImportBlocks,
+		p.Inbox = ledger.InboxParams{Enabled: true, ChainID: in.ChainID, StartBlock: in.StartBlock, MaxImportBlocks: in.MaxImportBlocks,
 			MaxImportBytes: in.MaxImportBytes, MaxForcedBytes: in.MaxForcedBytes, DueBlocks: in.DueBlocks}
 		copy(p.Inbox.Address[:], addr)
 		eighth := p.MaxBlockTxBytes / 8

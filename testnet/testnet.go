@@ -168,6 +168,9 @@ func Setup(o Options) (*Network, error) {
 	gen := consensus.Genesis{Params: consensus.DefaultGenesisParams()}
 	gen.Params.Fair.Enabled = !o.DisableFairOrdering
 	gen.Params.Inbox.Enabled = o.L1Inbox
+	if o.needsL1() {
+		gen.Params.Inbox.ChainID = n.l1.cfg.ChainID
+	}
 	consensus.FitReportEntries(&gen.Params, o.Validators)
 	for i := 0; i < o.DevAccounts; i++ {
 		k, err := keyring.Save(n.ClientHome, "dev"+strconv.Itoa(i), ed25519.GenPrivKey())

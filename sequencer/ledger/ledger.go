@@ -64,6 +64,8 @@ type InboxParams struct {
 	Enabled bool
 	// Address is the inbox address on L1: txs to it carry Ordo txs.
 	Address [20]byte
+	// ChainID is the L1 chain id followers check (0: unchecked).
+	ChainID uint64
 	// StartBlock is the first L1 block read.
 	StartBlock uint64
 	// MaxImportBlocks and MaxImportBytes bound one block's import.

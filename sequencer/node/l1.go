@@ -32,7 +32,7 @@ func newL1Follower(cfg *Config, gen *cmttypes.GenesisDoc, logger log.Logger) (*i
 		return nil, nil
 	}
 	ic := inbox.DefaultConfig()
-	ic.RPCURL, ic.Inbox, ic.StartBlock = cfg.Ordo.L1.RPC, common.Address(p.Address), p.StartBlock
+	ic.RPCURL, ic.Inbox, ic.StartBlock, ic.ChainID = cfg.Ordo.L1.RPC, common.Address(p.Address), p.StartBlock, p.ChainID
 	ic.MaxDataBytes = int(p.MaxForcedBytes)
 	ic.PollInterval = time.Second
 	ic.Logger = logger
