@@ -112,7 +112,7 @@ func txCmd() *cobra.Command {
 			return printTxStatus(cmd, args[0])
 		},
 	}
-	cmd.AddCommand(submit, transfer, register, status, forceCmd())
+	cmd.AddCommand(submit, transfer, register, status, forceCmd(), bundleCmd())
 	return cmd
 }
 
