@@ -166,9 +166,7 @@ func (s *DeliveryServer) build(id tx.RollupID, h int64) (*deliveryv1.RollupBlock
 	if err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
-	c := commitment.Block{PrevAppHash: block.PrevAppHash, Height: h, RollupEntries: block.RollupEntries}
-	copy(c.StateDigest[:], block.StateDigest)
-	copy(c.RollupsRoot[:], block.RollupsRoot)
+	c := commitment.BlockOf(block)
 	out := &deliveryv1.RollupBlock{
 		RollupId: id[:], Height: h, TimeUnixNano: block.TimeUnixNano, Items: rb.Items,
 		Proof: commitment.ProofToProto(tree.Prove(id)), Commitment: commitment.CommitmentToProto(c),

@@ -122,3 +122,13 @@ func CommitmentFromProto(p *deliveryv1.BlockCommitment) (Block, error) {
 	copy(b.RollupsRoot[:], p.RollupsRoot)
 	return b, nil
 }
+
+// BlockOf reads the app-hash preimage a block record carries (written by
+// FinalizeBlock: prev_app_hash, state_digest, rollup_entries,
+// rollups_root).
+func BlockOf(b *sequencerv1.BlockResponse) Block {
+	c := Block{PrevAppHash: b.PrevAppHash, Height: b.Height, RollupEntries: b.RollupEntries}
+	copy(c.StateDigest[:], b.StateDigest)
+	copy(c.RollupsRoot[:], b.RollupsRoot)
+	return c
+}

@@ -20,9 +20,7 @@ func (s *Store) BlockRecord(height int64) (*deliveryv1.BlockRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := commitment.Block{PrevAppHash: block.PrevAppHash, Height: height, RollupEntries: block.RollupEntries}
-	copy(c.StateDigest[:], block.StateDigest)
-	copy(c.RollupsRoot[:], block.RollupsRoot)
+	c := commitment.BlockOf(block)
 	rec := &deliveryv1.BlockRecord{
 		Height: height, TimeUnixNano: block.TimeUnixNano, Commitment: commitment.CommitmentToProto(c),
 		Rollups: make([]*deliveryv1.RollupItems, 0, len(entries)),
