@@ -62,12 +62,44 @@
 //
 // # Bundles
 //
-// Items with Bundle != nil (one leg of a cross-rollup bundle) are applied
-// like any other item today: a non-atomic rollup gets inclusion atomicity
-// from Ordo and nothing more. Execution is structured for the atomic case:
-// applyItems stages every op on an overlay that is merged into the block's
-// overlay only on success, so applying a leg on a COMMIT verdict and
-// discarding it on ABORT is a change to applyItems alone.
+// An item with Bundle != nil is one leg of a cross-rollup bundle, and
+// ExecuteBlock honors the verdict Ordo attached to it:
+//
+//   - VerdictAbort: the leg is not applied and its data is not even
+//     decoded; its receipt has CodeAborted and a reason naming the leg.
+//     The state is exactly as if the item were absent.
+//   - VerdictCommit: the op is applied like any item — staged on its own
+//     overlay, merged only on success. A COMMIT leg whose op fails (Ordo's
+//     validators predicted success, but it fails here) gets its ordinary
+//     failed receipt and changes nothing.
+//   - VerdictNone (the rollup is not atomic): as VerdictCommit; Ordo then
+//     guarantees inclusion atomicity only.
+//
+// Any other verdict value makes ExecuteBlock fail with ErrUnknownVerdict
+// (nothing is written): the rollup halts rather than guess.
+//
+// # Verifier mode
+//
+// Validators decide a bundle's verdict before it is applied, by running
+// the rollup in verifier mode: Rollup.Preview applies the blocks that are
+// ordered but not yet applied (with their verdicts) in memory above the
+// durable state, then tries the next block's items on top — ordinary
+// items with Apply, legs with TryLeg followed by Settle(keep) once the
+// bundle's fate is assumed. Nothing a Preview does is written.
+//
+// # Genesis encoding
+//
+// EncodeGenesis and DecodeGenesis give a Genesis one canonical binary
+// form, for carrying it in registrations and configuration:
+//
+//	genesis = version minter[20] count:be32 account*count   version = 0x01
+//	account = address[20] balance:be64
+//
+// Addresses are strictly increasing and balances non-zero (a zero balance
+// is no account), and count <= MaxGenesisAccounts (1024). Every Genesis
+// value has exactly one encoding: DecodeGenesis rejects other versions,
+// short input, trailing bytes, unsorted or duplicate addresses, zero
+// balances and larger counts.
 //
 // # Limits
 //

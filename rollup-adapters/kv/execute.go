@@ -14,9 +14,11 @@ import (
 // the root. It refuses a block whose height is not AppliedHeight()+1 (any
 // height > 0 is accepted for the first block) with ErrWrongHeight.
 //
-// Failed ops are recorded in receipts and never make ExecuteBlock fail. An
-// error (wrong height, storage failure, or ctx done — ctx is checked
-// before each item and before the commit) means nothing was written.
+// Failed ops and aborted bundle legs are recorded in receipts and never
+// make ExecuteBlock fail. An error (wrong height, a leg with an unknown
+// verdict (ErrUnknownVerdict), storage failure, or ctx done — ctx is
+// checked before each item and before the commit) means nothing was
+// written.
 func (r *Rollup) ExecuteBlock(ctx context.Context, b sdk.Block) ([]byte, error) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -75,14 +77,8 @@ func (r *Rollup) ExecuteBlock(ctx context.Context, b sdk.Block) ([]byte, error) 
 }
 
 // applyItems applies items in order on block and returns one receipt per
-// item. Each op is staged on its own overlay and merged into block only if
-// it succeeds, so a failed op leaves block as it was. An error is a
-// storage failure or ctx being done: the caller must drop block.
-//
-// Bundle legs (item.Bundle != nil) are applied like any other item. To make
-// legs atomic with the bundle's verdict, stage a leg's overlay here and
-// merge it on COMMIT, drop it on ABORT (with a failed receipt); nothing
-// else has to change.
+// item, each item as applyItem does. An error is a storage failure, an
+// unknown verdict or ctx being done: the caller must drop block.
 func (r *Rollup) applyItems(ctx context.Context, block *overlay, height int64, items []sdk.Item) ([]Receipt, error) {
 	receipts := make([]Receipt, len(items))
 	for i, it := range items {
@@ -90,21 +86,52 @@ func (r *Rollup) applyItems(ctx context.Context, block *overlay, height int64, i
 			return nil, err
 		}
 		receipts[i] = Receipt{Height: height}
-		op, err := DecodeOp(it.Data)
-		if err != nil {
-			receipts[i].Code, receipts[i].Reason = CodeMalformed, err.Error()
-			continue
-		}
-		staged := newOverlay(block)
-		fail, err := applyOp(staged, r.minter, it.Sender, op)
+		fail, err := r.applyItem(block, it)
 		if err != nil {
 			return nil, fmt.Errorf("kv: height %d item %d: %w", height, i, err)
 		}
 		if fail != nil {
 			receipts[i].Code, receipts[i].Reason = fail.code, fail.reason
-			continue
 		}
-		staged.mergeInto(block)
 	}
 	return receipts, nil
+}
+
+// applyItem applies one item on block, honoring its bundle verdict: a leg
+// with VerdictAbort is not applied (CodeAborted, whatever its data); any
+// other item, including a leg with VerdictCommit or VerdictNone, has its
+// op staged on its own overlay, merged into block only if it succeeds. So
+// a non-nil *failure always means block is unchanged. An error is a
+// storage failure or ErrUnknownVerdict; block is then unchanged too.
+func (r *Rollup) applyItem(block *overlay, it sdk.Item) (*failure, error) {
+	if leg := it.Bundle; leg != nil {
+		switch leg.Verdict {
+		case sdk.VerdictNone, sdk.VerdictCommit:
+		case sdk.VerdictAbort:
+			return failf(CodeAborted, "leg %d of %d not applied", leg.Index, leg.Count), nil
+		default:
+			return nil, fmt.Errorf("%w: %d", ErrUnknownVerdict, uint8(leg.Verdict))
+		}
+	}
+	staged, fail, err := r.stageOp(block, it)
+	if fail == nil && err == nil {
+		staged.mergeInto(block)
+	}
+	return fail, err
+}
+
+// stageOp decodes the op of it and applies it on a new overlay above base,
+// which it returns on success; base itself is never written. Bundle tags
+// and verdicts are not consulted.
+func (r *Rollup) stageOp(base *overlay, it sdk.Item) (*overlay, *failure, error) {
+	op, err := DecodeOp(it.Data)
+	if err != nil {
+		return nil, &failure{code: CodeMalformed, reason: err.Error()}, nil
+	}
+	staged := newOverlay(base)
+	fail, err := applyOp(staged, r.minter, it.Sender, op)
+	if err != nil || fail != nil {
+		return nil, fail, err
+	}
+	return staged, nil, nil
 }

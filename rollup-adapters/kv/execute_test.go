@@ -246,8 +246,8 @@ func TestReceiptsByActionIndex(t *testing.T) {
 	}
 }
 
-// TestBundleLegsApplyLikeItems documents today's behaviour: a bundle leg is
-// applied on its own, like any item.
+// TestBundleLegsApplyLikeItems: a bundle leg with VerdictNone (a rollup that
+// is not atomic) is applied on its own, like any item.
 func TestBundleLegsApplyLikeItems(t *testing.T) {
 	r := newRollup(t, fundedGenesis())
 	b := block(t, 1, sent{from: alice, op: Transfer{To: bob, Amount: 10}}, sent{from: alice, op: Transfer{To: bob, Amount: 1000}})

@@ -71,32 +71,69 @@ func FuzzDecodeOp(f *testing.F) {
 	})
 }
 
+// FuzzDecodeGenesis: DecodeGenesis never panics, fails only with
+// ErrGenesisEncoding and a zero Genesis, and accepts only canonical
+// encodings — re-encoding a decoded genesis gives back the input bytes.
+func FuzzDecodeGenesis(f *testing.F) {
+	for _, b := range seedGeneses() {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		g, err := DecodeGenesis(data)
+		if err != nil {
+			if !errors.Is(err, ErrGenesisEncoding) {
+				t.Fatalf("DecodeGenesis(%x) failed with another error: %v", data, err)
+			}
+			if !reflect.DeepEqual(g, Genesis{}) {
+				t.Fatalf("DecodeGenesis returned a genesis with error %v", err)
+			}
+			return
+		}
+		if enc := EncodeGenesis(g); !bytes.Equal(enc, data) {
+			t.Fatalf("non-canonical input accepted: %x re-encodes to %x", data, enc)
+		}
+		if len(g.Balances) > MaxGenesisAccounts {
+			t.Fatalf("%d accounts accepted", len(g.Balances))
+		}
+		for a, bal := range g.Balances {
+			if bal == 0 {
+				t.Fatalf("zero balance for %s accepted", a)
+			}
+		}
+	})
+}
+
 // corpusFile renders one []byte input in Go's fuzz corpus format.
 func corpusFile(b []byte) []byte {
 	return []byte("go test fuzz v1\n[]byte(" + strconv.Quote(string(b)) + ")\n")
 }
 
-// TestFuzzCorpusFiles keeps testdata/fuzz/FuzzDecodeOp in step with
-// seedOps.
+// TestFuzzCorpusFiles keeps testdata/fuzz/FuzzDecodeOp and
+// testdata/fuzz/FuzzDecodeGenesis in step with seedOps and seedGeneses.
 func TestFuzzCorpusFiles(t *testing.T) {
-	for name, b := range seedOps(t) {
-		path := filepath.Join("testdata", "fuzz", "FuzzDecodeOp", "seed-"+name)
-		want := corpusFile(b)
-		if *writeCorpus {
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				t.Fatal(err)
+	for target, seeds := range map[string]map[string][]byte{
+		"FuzzDecodeOp":      seedOps(t),
+		"FuzzDecodeGenesis": seedGeneses(),
+	} {
+		for name, b := range seeds {
+			path := filepath.Join("testdata", "fuzz", target, "seed-"+name)
+			want := corpusFile(b)
+			if *writeCorpus {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, want, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
 			}
-			if err := os.WriteFile(path, want, 0o644); err != nil {
-				t.Fatal(err)
+			got, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (regenerate with -write-corpus)", err)
 			}
-			continue
-		}
-		got, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (regenerate with -write-corpus)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s is stale (regenerate with -write-corpus)", path)
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s is stale (regenerate with -write-corpus)", path)
+			}
 		}
 	}
 }

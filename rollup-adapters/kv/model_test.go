@@ -62,6 +62,15 @@ func (m *model) apply(sender tx.Address, data []byte) Code {
 	return CodeOK
 }
 
+// applyItem executes one item, honoring a bundle leg's verdict as the
+// package doc says, and returns its outcome code.
+func (m *model) applyItem(it sdk.Item) Code {
+	if it.Bundle != nil && it.Bundle.Verdict == sdk.VerdictAbort {
+		return CodeAborted
+	}
+	return m.apply(it.Sender, it.Data)
+}
+
 // root is the documented state root, computed with cometbft's merkle
 // package over leaves built from the maps.
 func (m *model) root() []byte {
@@ -175,6 +184,22 @@ func (g *gen) item() (tx.Address, []byte) {
 		panic(err) // the generator only builds valid ops
 	}
 	return sender, data
+}
+
+// tagLegs turns about a third of the items of blocks into bundle legs
+// with random verdicts (none, commit or abort, equally likely), in place.
+func (g *gen) tagLegs(blocks []sdk.Block) {
+	for _, b := range blocks {
+		for i := range b.Items {
+			if g.rnd.IntN(3) == 0 {
+				count := 2 + uint32(g.rnd.IntN(3))
+				b.Items[i].Bundle = &sdk.BundleLeg{
+					Index: uint32(g.rnd.IntN(int(count))), Count: count,
+					Verdict: sdk.Verdict(g.rnd.IntN(3)),
+				}
+			}
+		}
+	}
 }
 
 // blocks returns n consecutive blocks from a random first height, each with

@@ -22,6 +22,9 @@ const (
 	CodeOverflow Code = 3
 	// CodeUnauthorized: a Mint from a sender other than the minter.
 	CodeUnauthorized Code = 4
+	// CodeAborted: the item is a bundle leg whose bundle Ordo aborted
+	// (sdk.VerdictAbort); its op was not applied, nor even decoded.
+	CodeAborted Code = 5
 )
 
 func (c Code) String() string {
@@ -36,6 +39,8 @@ func (c Code) String() string {
 		return "balance overflow"
 	case CodeUnauthorized:
 		return "unauthorized"
+	case CodeAborted:
+		return "aborted: bundle verdict ABORT"
 	default:
 		return fmt.Sprintf("code %d", uint8(c))
 	}

@@ -21,11 +21,14 @@ var (
 	keyGenesis = []byte{prefixMeta, 'g'} // Genesis.hash of the genesis the store was created from
 )
 
-// Errors returned by Open, ExecuteBlock and the queries.
+// Errors returned by Open, ExecuteBlock, Preview and the queries.
 var (
 	ErrGenesisMismatch = errors.New("kv: store was created from a different genesis")
 	ErrWrongHeight     = errors.New("kv: block is not at the next height")
 	ErrClosed          = errors.New("kv: rollup is closed")
+	// ErrUnknownVerdict: a bundle leg carries a verdict this version does
+	// not know. The block is refused rather than guessed at.
+	ErrUnknownVerdict = errors.New("kv: unknown bundle verdict")
 )
 
 // Rollup is the kv rollup: an sdk.Executor backed by badger. It is safe for
@@ -54,6 +57,14 @@ var _ sdk.Executor = (*Rollup)(nil)
 // genesis. Every block is fsynced, so an applied block survives power loss.
 func Open(dir string, g Genesis) (*Rollup, error) {
 	return open(badgerOptions(dir).WithSyncWrites(true), g)
+}
+
+// OpenUnsynced is Open without an fsync per block, for stores that can be
+// rebuilt (a validator's verifier-mode executor): after a machine crash
+// the store may have lost its last blocks, but each block is still applied
+// all-or-nothing, so AppliedHeight tells where to resume.
+func OpenUnsynced(dir string, g Genesis) (*Rollup, error) {
+	return open(badgerOptions(dir), g)
 }
 
 // OpenInMemory opens a store that lives in memory only, for tests. It

@@ -7,6 +7,7 @@ package sdk
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/ordolabs/ordo/sequencer/tx"
@@ -45,6 +46,38 @@ type Item struct {
 type BundleLeg struct {
 	Index uint32
 	Count uint32
+	// Verdict is Ordo's decision on the bundle for an atomic rollup
+	// (docs/spec/bundles.md): an executor applies the leg only on
+	// VerdictCommit and skips it on VerdictAbort. For a rollup that is not
+	// atomic it is VerdictNone and the leg applies by the rollup's own rules.
+	Verdict Verdict
+}
+
+// Verdict is the outcome Ordo decided for a bundle on atomic rollups.
+type Verdict uint8
+
+// Verdicts.
+const (
+	// VerdictNone: the rollup is not atomic; no verdict applies.
+	VerdictNone Verdict = iota
+	// VerdictCommit: more than 2/3 of the voting power reported that every
+	// atomic leg succeeds; apply the leg.
+	VerdictCommit
+	// VerdictAbort: the bundle is aborted; the leg must have no effect.
+	VerdictAbort
+)
+
+func (v Verdict) String() string {
+	switch v {
+	case VerdictNone:
+		return "none"
+	case VerdictCommit:
+		return "commit"
+	case VerdictAbort:
+		return "abort"
+	default:
+		return fmt.Sprintf("verdict(%d)", uint8(v))
+	}
 }
 
 // Executor is what a rollup implements to run behind the Driver.
