@@ -54,6 +54,10 @@ type App struct {
 	pending *finalized
 	// l1 is this validator's L1 inbox follower (nil: no L1 endpoint).
 	l1 L1Source
+	// kinds checks atomic rollup registrations (nil: refused); sim runs
+	// this validator's verifier-mode executors (nil: outcomes unknown).
+	kinds ledger.ExecutorKinds
+	sim   BundleSimulator
 }
 
 // NewApp builds the application over an open store and pool. Parameters are
@@ -74,6 +78,7 @@ func NewApp(store *state.Store, pool *mempool.Pool, logger log.Logger) (*App, er
 	}
 	if p, err := store.Params(); err == nil {
 		a.params = p
+		a.params.Executors = a.kinds
 	} else if height > 0 {
 		return nil, fmt.Errorf("state at height %d has no params: %w", height, err)
 	}
@@ -177,6 +182,7 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 		return nil, err
 	}
 	a.params = cs.Params
+	a.params.Executors = a.kinds
 	a.vals = newValidatorSet(vals)
 	a.logger.Info("genesis written", "chain_id", req.ChainId, "accounts", len(cs.Accounts), "rollups", len(cs.Rollups))
 	return &abci.InitChainResponse{AppHash: appHash}, nil

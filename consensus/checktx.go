@@ -64,6 +64,14 @@ func (a *App) admitDecoded(t *tx.Tx) error {
 		}
 	}
 	for _, act := range t.Actions {
+		if r, ok := act.(*tx.RegisterRollup); ok && r.Atomic {
+			if a.params.Executors == nil {
+				return tx.Errorf(tx.ErrInvalidAction, "this chain runs no executors for atomic rollups")
+			}
+			if err := a.params.Executors.CheckGenesis(r.Executor, r.ExecutorGenesis); err != nil {
+				return tx.Errorf(tx.ErrInvalidAction, "atomic rollup %q: %v", r.Name, err)
+			}
+		}
 		if r, ok := act.(*tx.RegisterRollup); ok {
 			if _, exists, err := snap.Rollup(tx.RollupIDFromName(r.Name)); err != nil {
 				return tx.Errorf(tx.ErrInternal, "reading rollup: %v", err)

@@ -49,7 +49,8 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	rollupItems := newRollupCollector()
 	touched := make(map[tx.Address]bool)
 	userTxs := 0
-	var l1Import []byte
+	var l1Import, verdicts []byte
+	var bundleTxs []indexedTx
 	executed := make(map[tx.Hash]bool)
 	for i, raw := range req.Txs {
 		h := tx.HashOf(raw)
@@ -65,6 +66,12 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			bt.System = true
 			l1Import = raw
 			results[i] = &abci.ExecTxResult{Code: abci.CodeTypeOK, Log: "L1 inbox import"}
+			continue
+		}
+		if (i == 1 || i == 2) && verdicts == nil && a.extensionsExpected(req.Height) && commitment.IsVerdictsTx(raw) {
+			bt.System = true
+			verdicts = raw
+			results[i] = &abci.ExecTxResult{Code: abci.CodeTypeOK, Log: "bundle verdicts"}
 			continue
 		}
 		t, err := a.decodeVerified(raw)
@@ -86,6 +93,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			fin.touched = append(fin.touched, t.Sender)
 		}
 		rollupItems.add(t, uint32(i))
+		if t.HasBundle() {
+			bundleTxs = append(bundleTxs, indexedTx{uint32(i), t})
+		}
 		executed[t.Hash] = true
 		results[i] = &abci.ExecTxResult{Code: abci.CodeTypeOK}
 		userTxs++
@@ -99,14 +109,22 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			return nil, err
 		}
 	}
+	bundles, err := a.finalizeBundles(snap, req.Height, verdicts, bundleTxs)
+	if err != nil {
+		return nil, err
+	}
 	accounts, rollups := ov.Changes()
 	tree, err := rollupItems.tree()
 	if err != nil {
 		return nil, err
 	}
+	digest, err := bundlesDigest(stateDigest(accounts, rollups, inbox), bundles)
+	if err != nil {
+		return nil, err
+	}
 	commit := commitment.Block{
 		PrevAppHash: lastHash, Height: req.Height,
-		StateDigest:   stateDigest(accounts, rollups, inbox),
+		StateDigest:   digest,
 		RollupEntries: tree.Len(), RollupsRoot: tree.Root(),
 	}
 	appHash := commit.AppHash()
@@ -114,7 +132,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	fin.pending = &state.Pending{
 		Height: req.Height, AppHash: appHash, Accounts: accounts, Rollups: rollups,
 		Block: block, TxCodes: codes, RollupBlocks: rollupItems.blocks(req.Height),
-		RollupEntries: tree.Entries(), Inbox: inbox,
+		RollupEntries: tree.Entries(), Inbox: inbox, Bundles: bundles,
 		LastBlock: &state.BlockMeta{Hash: req.Hash, TimeUnix: req.Time.UnixMilli()},
 	}
 	a.pending = fin

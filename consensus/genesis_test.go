@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -42,7 +43,7 @@ func TestParseGenesis(t *testing.T) {
 			alpha = &cs.Rollups[i]
 		}
 	}
-	if len(cs.Rollups) != 2 || alpha == nil || *alpha != (ledger.Rollup{ID: tx.RollupIDFromName("alpha"), Name: "alpha", Owner: alice.addr, MaxBytesPerBlock: alphaCap}) {
+	if len(cs.Rollups) != 2 || alpha == nil || !reflect.DeepEqual(*alpha, ledger.Rollup{ID: tx.RollupIDFromName("alpha"), Name: "alpha", Owner: alice.addr, MaxBytesPerBlock: alphaCap}) {
 		t.Fatalf("rollups %+v", cs.Rollups)
 	}
 

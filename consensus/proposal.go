@@ -7,13 +7,15 @@ import (
 	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
 
 	"github.com/ordolabs/ordo/ordering"
+	"github.com/ordolabs/ordo/sequencer/commitment"
 	"github.com/ordolabs/ordo/sequencer/state"
 	"github.com/ordolabs/ordo/sequencer/tx"
 )
 
 // PrepareProposal implements abci.Application: it ignores CometBFT's reaped
 // txs; it puts the previous height's vote extensions (E) first, then the L1
-// import (when the inbox cursor moves), then the user txs ordering.Order
+// import (when the inbox cursor moves), then the verdicts on the previous
+// height's atomic bundles (when it had any), then the user txs ordering.Order
 // picks from the app pool snapshot (with the fair rule fed by E when fair
 // ordering is on, and the listed and due forced txs it must include).
 func (a *App) PrepareProposal(ctx context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {
@@ -46,6 +48,17 @@ func (a *App) PrepareProposal(ctx context.Context, req *abci.PrepareProposalRequ
 				system = append(system, imp)
 			}
 			in.Listed = mergeListed(in.Listed, plan.dueTxs)
+		}
+		verdicts, err := a.planVerdicts(snap, req.Height, req.LocalLastCommit)
+		if err != nil {
+			return nil, err
+		}
+		if verdicts != nil {
+			raw, err := commitment.EncodeVerdictsTx(verdicts)
+			if err != nil {
+				return nil, err
+			}
+			system = append(system, raw)
 		}
 		for _, sys := range system {
 			in.MaxBlockBytes -= ordering.TxEncodedSize(len(sys))
@@ -141,6 +154,19 @@ func (a *App) ProcessProposal(ctx context.Context, req *abci.ProcessProposalRequ
 				raws = raws[1:]
 			}
 			listed = mergeListed(listed, plan.dueTxs)
+		}
+		snap := a.store.Snapshot()
+		verdicts, err := a.planVerdicts(snap, req.Height, ext)
+		snap.Discard()
+		if err != nil {
+			return nil, err
+		}
+		if err := checkVerdicts(verdicts, raws); err != nil {
+			return reject(tx.Errorf(tx.ErrBlockRule, "%v", err))
+		}
+		if verdicts != nil {
+			budget -= ordering.TxEncodedSize(len(raws[0]))
+			raws = raws[1:]
 		}
 		if budget <= 0 && len(raws) > 0 {
 			return reject(tx.Errorf(tx.ErrBlockRule, "vote extensions take the whole block budget, yet the block has %d user txs", len(raws)))

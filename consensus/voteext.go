@@ -21,8 +21,10 @@ import (
 // validators by design.
 //
 // With inclusion lists on it also lists the ready txs that have waited at
-// least min_age_blocks (inclusionList).
-func (a *App) ExtendVote(_ context.Context, req *abci.ExtendVoteRequest) (*abci.ExtendVoteResponse, error) {
+// least min_age_blocks (inclusionList). When block h has atomic bundles
+// it reports their outcomes on its verifier-mode executors
+// (bundleOutcomes).
+func (a *App) ExtendVote(ctx context.Context, req *abci.ExtendVoteRequest) (*abci.ExtendVoteResponse, error) {
 	rep := ordering.Report{Now: a.now().UnixMilli()}
 	var list [][]byte
 	if a.params.Fair.Enabled || a.params.Inclusion.Enabled {
@@ -65,7 +67,8 @@ func (a *App) ExtendVote(_ context.Context, req *abci.ExtendVoteRequest) (*abci.
 	if a.params.Inbox.Enabled && a.l1 != nil {
 		l1 = a.l1.Finalized()
 	}
-	ext, err := encodeVoteExtensionL1(rep, l1, list)
+	ve := consensusv1.VoteExtension{InclusionList: list, L1Finalized: l1, BundleOutcomes: a.bundleOutcomes(ctx, req.Height, req.Txs)}
+	ext, err := encodeVoteExtensionWith(rep, &ve)
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +101,9 @@ func (a *App) verifyExtension(b []byte) error {
 	if err := checkListBudget(a.params.Inclusion, ve.InclusionList); err != nil {
 		return err
 	}
+	if !ordering.ValidOutcomes(ve.BundleOutcomes, maxOutcomes(a.params)) {
+		return fmt.Errorf("bundle outcomes: %d entries (at most %d), each 0, 1 or 2", len(ve.BundleOutcomes), maxOutcomes(a.params))
+	}
 	if ve.L1Finalized != 0 && !a.params.Inbox.Enabled {
 		return fmt.Errorf("L1 finalized head %d reported while the L1 inbox is off", ve.L1Finalized)
 	}
@@ -127,11 +133,16 @@ func encodeVoteExtension(rep ordering.Report, list ...[]byte) ([]byte, error) {
 
 // encodeVoteExtensionL1 also carries the validator's L1 finalized head.
 func encodeVoteExtensionL1(rep ordering.Report, l1Finalized uint64, list [][]byte) ([]byte, error) {
+	return encodeVoteExtensionWith(rep, &consensusv1.VoteExtension{InclusionList: list, L1Finalized: l1Finalized})
+}
+
+// encodeVoteExtensionWith encodes ve with rep as its first-seen report.
+func encodeVoteExtensionWith(rep ordering.Report, ve *consensusv1.VoteExtension) ([]byte, error) {
 	seen, err := ordering.EncodeReport(rep)
 	if err != nil {
 		return nil, err
 	}
-	ve := consensusv1.VoteExtension{FirstSeen: seen, InclusionList: list, L1Finalized: l1Finalized}
+	ve.FirstSeen = seen
 	return ve.Marshal()
 }
 

@@ -118,6 +118,9 @@ func genScenario(tb testing.TB, rng *rand.Rand) scenario {
 			actions := make([]*txv1.Action, 1+rng.Intn(2))
 			for k := range actions {
 				actions[k] = genAction(rng, accts)
+				if k > 0 && actions[0].GetBundle() != nil && actions[k].GetBundle() != nil {
+					actions[k] = data(usedRollups[0], 1+rng.Intn(80)) // one bundle per tx
+				}
 			}
 			txs = append(txs, a.sign(tb, nonce, fee, actions...))
 		}

@@ -28,6 +28,12 @@ var (
 	// ErrHeaderUnverified: the light client could not verify the header
 	// (yet); retrying later may succeed.
 	ErrHeaderUnverified = errors.New("header not verified by the light client")
+	// ErrVerdictMissing: an atomic rollup's delivery has bundle legs but no
+	// verdict for one of them (the node left out or forged the verdict tx).
+	ErrVerdictMissing = errors.New("bundle verdict missing")
+	// ErrBadVerdictProof: the delivered verdict tx is not proven to be in
+	// the verified header's block.
+	ErrBadVerdictProof = errors.New("bundle verdict tx does not verify against the header's data hash")
 )
 
 // Re-exported commitment errors, so callers need only this package.

@@ -24,6 +24,10 @@ type Verifier struct {
 	ChainID string
 	Rollup  tx.RollupID
 	Headers HeaderVerifier
+	// Atomic is set for a rollup registered as atomic: every bundle leg
+	// must then come with its verdict, proven against header height+1
+	// (docs/spec/bundles.md).
+	Atomic bool
 }
 
 // Level is the commitment level a delivery was sent with.
@@ -63,7 +67,10 @@ type Delivery struct {
 //     header is that header;
 //  3. the delivered commitment hashes to that header's app hash;
 //  4. the items and proof verify against the commitment's rollups root
-//     (commitment.Verify), including "no items" with an absence proof.
+//     (commitment.Verify), including "no items" with an absence proof;
+//  5. for an atomic rollup with bundle legs at height, the verdict tx is
+//     proven against header height+1's data hash, is for height, and
+//     decides every leg (ApplyVerdicts).
 //
 // The block time is taken from header height, also verified.
 func (v *Verifier) Verify(ctx context.Context, height int64, rb *deliveryv1.RollupBlock) (Delivery, error) {
@@ -120,8 +127,14 @@ func (v *Verifier) Verify(ctx context.Context, height int64, rb *deliveryv1.Roll
 	if !bytes.Equal(trusted.LastBlockID.Hash, own.Hash()) {
 		return Delivery{}, fmt.Errorf("%w: header %d does not follow header %d", ErrHeaderMismatch, height+1, height)
 	}
+	sdkItems := toSDKItems(items)
+	if v.Atomic {
+		if err := verifyVerdicts(height, trusted, rb, sdkItems); err != nil {
+			return Delivery{}, err
+		}
+	}
 	d := Delivery{
-		Block:      Block{Rollup: v.Rollup, Height: height, Time: own.Time, Items: toSDKItems(items)},
+		Block:      Block{Rollup: v.Rollup, Height: height, Time: own.Time, Items: sdkItems},
 		Level:      Soft,
 		FirmHeight: rb.FirmHeight,
 	}
@@ -146,6 +159,10 @@ func decodeSignedHeader(b []byte, chainID string) (*cmttypes.SignedHeader, error
 	return sh, nil
 }
 
+// ItemsOf converts verified commitment items to SDK items (bundle legs
+// get VerdictNone; see ApplyVerdicts).
+func ItemsOf(items []commitment.Item) []Item { return toSDKItems(items) }
+
 func toSDKItems(items []commitment.Item) []Item {
 	out := make([]Item, len(items))
 	for i, it := range items {
@@ -155,4 +172,31 @@ func toSDKItems(items []commitment.Item) []Item {
 		}
 	}
 	return out
+}
+
+// verifyVerdicts applies the delivered verdicts to an atomic rollup's
+// items, after proving the verdict tx is in block height+1 (whose header,
+// next, the light client verified).
+func verifyVerdicts(height int64, next *cmttypes.Header, rb *deliveryv1.RollupBlock, items []Item) error {
+	legs := false
+	for _, it := range items {
+		legs = legs || it.Bundle != nil
+	}
+	if !legs {
+		return nil
+	}
+	if len(rb.VerdictTx) == 0 {
+		return fmt.Errorf("%w: height %d has bundle legs and no verdict tx", ErrVerdictMissing, height)
+	}
+	if err := commitment.VerifyTxProof(next.DataHash, rb.VerdictTx, rb.VerdictProof); err != nil {
+		return fmt.Errorf("%w: height %d: %v", ErrBadVerdictProof, height, err)
+	}
+	v, err := commitment.DecodeVerdictsTx(rb.VerdictTx)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if v.Height != height {
+		return fmt.Errorf("%w: verdicts for height %d, want %d", ErrWrongHeight, v.Height, height)
+	}
+	return ApplyVerdicts(items, v)
 }

@@ -172,6 +172,9 @@ func (s *DeliveryServer) build(id tx.RollupID, h int64) (*deliveryv1.RollupBlock
 		Proof: commitment.ProofToProto(tree.Prove(id)), Commitment: commitment.CommitmentToProto(c),
 		SignedHeader: shBytes, Level: deliveryv1.CommitmentLevel_COMMITMENT_LEVEL_SOFT,
 	}
+	if err := s.attachVerdicts(out, h); err != nil {
+		return nil, status.Error(codes.Internal, fmt.Sprintf("verdicts of height %d: %v", h, err))
+	}
 	if s.b.FirmHeight != nil {
 		out.FirmHeight = s.b.FirmHeight()
 		if h <= out.FirmHeight {
@@ -179,4 +182,52 @@ func (s *DeliveryServer) build(id tx.RollupID, h int64) (*deliveryv1.RollupBlock
 		}
 	}
 	return out, nil
+}
+
+// attachVerdicts adds, when out has bundle legs and height h had atomic
+// bundles, the verdicts tx of block h+1 with its proof against header
+// h+1's data hash (the leaves are the block's tx hashes, which the block
+// record keeps).
+func (s *DeliveryServer) attachVerdicts(out *deliveryv1.RollupBlock, h int64) error {
+	legs := false
+	for _, it := range out.Items {
+		legs = legs || it.BundleLegCount > 0
+	}
+	if !legs {
+		return nil
+	}
+	v, ok, err := s.b.Store.AtomicBundles(h)
+	if err != nil || !ok || len(v.Commits) != len(v.TxIndexes) {
+		return err // not atomic, or (never after h+1 committed) undecided
+	}
+	raw, err := commitment.EncodeVerdictsTx(v)
+	if err != nil {
+		return err
+	}
+	next, err := s.b.Store.Block(h + 1)
+	if err != nil {
+		return err
+	}
+	want := tx.HashOf(raw)
+	hashes := make([][]byte, len(next.Txs))
+	index := -1
+	for i, t := range next.Txs {
+		th, err := tx.ParseHash(t.Hash)
+		if err != nil {
+			return err
+		}
+		hashes[i] = th[:]
+		if th == want {
+			index = i
+		}
+	}
+	if index < 0 {
+		return fmt.Errorf("block %d does not carry the verdicts tx", h+1)
+	}
+	proof, err := commitment.TxProof(hashes, index)
+	if err != nil {
+		return err
+	}
+	out.VerdictTx, out.VerdictProof = raw, proof
+	return nil
 }

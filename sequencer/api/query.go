@@ -84,7 +84,25 @@ func (s *Server) Rollup(_ context.Context, req *sequencerv1.RollupRequest) (*seq
 	return &sequencerv1.RollupResponse{
 		Id: r.ID[:], Name: r.Name, Owner: r.Owner[:],
 		MaxBytesPerBlock: s.b.Params().RollupCap(r), RegisteredHeight: r.RegisteredHeight,
+		Atomic: r.Atomic, Executor: r.Executor,
 	}, nil
+}
+
+// Bundle implements QueryService: a committed bundle's status.
+func (s *Server) Bundle(_ context.Context, req *sequencerv1.BundleRequest) (*sequencerv1.BundleResponse, error) {
+	var h tx.Hash
+	if len(req.Hash) != len(h) {
+		return nil, status.Errorf(codes.InvalidArgument, "hash of %d bytes, want %d", len(req.Hash), len(h))
+	}
+	copy(h[:], req.Hash)
+	st, err := s.b.Store.BundleStatus(h)
+	if errors.Is(err, state.ErrNotFound) {
+		return nil, status.Errorf(codes.NotFound, "no committed bundle %s (not a bundle, or not committed yet: see TxStatus)", h)
+	}
+	if err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	return st, nil
 }
 
 // Block implements QueryService (height 0: latest).

@@ -150,6 +150,14 @@ func RegisterRollup(name string, maxBytesPerBlock uint64) *txv1.Action {
 	return &txv1.Action{Kind: &txv1.Action_RegisterRollup{RegisterRollup: &txv1.RegisterRollup{Name: name, MaxBytesPerBlock: maxBytesPerBlock}}}
 }
 
+// RegisterAtomicRollup returns the registration of an atomic rollup whose
+// executor validators run: kind (e.g. "kv") and its genesis in the kind's
+// canonical encoding (kv.EncodeGenesis).
+func RegisterAtomicRollup(name string, maxBytesPerBlock uint64, kind string, genesis []byte) *txv1.Action {
+	return &txv1.Action{Kind: &txv1.Action_RegisterRollup{RegisterRollup: &txv1.RegisterRollup{
+		Name: name, MaxBytesPerBlock: maxBytesPerBlock, Atomic: true, Executor: kind, ExecutorGenesis: genesis}}}
+}
+
 // Bundle returns a bundle action with one leg per rollup.
 func Bundle(legs ...*txv1.RollupData) *txv1.Action {
 	return &txv1.Action{Kind: &txv1.Action_Bundle{Bundle: &txv1.Bundle{Legs: legs}}}

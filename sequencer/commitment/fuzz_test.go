@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	consensusv1 "github.com/ordolabs/ordo/proto/ordo/consensus/v1"
 	deliveryv1 "github.com/ordolabs/ordo/proto/ordo/delivery/v1"
 	"github.com/ordolabs/ordo/sequencer/commitment"
 	"github.com/ordolabs/ordo/sequencer/tx"
@@ -246,4 +247,35 @@ func TestFuzzSeedsAreHonest(t *testing.T) {
 			t.Fatalf("seed %d (%s): %v", sel, id, err)
 		}
 	}
+}
+
+// FuzzDecodeVerdictsTx: DecodeVerdictsTx never panics, and whatever it
+// accepts is the canonical encoding of what it returns, with one verdict
+// per bundle.
+func FuzzDecodeVerdictsTx(f *testing.F) {
+	for _, v := range []*consensusv1.BundleVerdicts{
+		{Height: 7, TxIndexes: []uint32{3}, Commits: []bool{true}},
+		{Height: 1, TxIndexes: []uint32{1, 2, 300}, Commits: []bool{false, true, false}},
+		{Height: 9},
+	} {
+		raw, err := commitment.EncodeVerdictsTx(v)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(raw)
+	}
+	f.Add([]byte("\xffORDO/AB\x08"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		v, err := commitment.DecodeVerdictsTx(raw)
+		if err != nil {
+			return
+		}
+		if len(v.Commits) != len(v.TxIndexes) {
+			t.Fatalf("accepted %d verdicts for %d bundles", len(v.Commits), len(v.TxIndexes))
+		}
+		back, err := commitment.EncodeVerdictsTx(v)
+		if err != nil || !bytes.Equal(back, raw) {
+			t.Fatalf("accepted a non-canonical encoding %x (canonical %x)", raw, back)
+		}
+	})
 }

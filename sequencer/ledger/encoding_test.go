@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"math/rand"
+	"reflect"
 	"testing"
 	"testing/quick"
 
@@ -48,6 +49,14 @@ func randomRollup(rng *rand.Rand) Rollup {
 		name[i] = alphabet[rng.Intn(len(alphabet))]
 	}
 	r.Name = string(name)
+	if rng.Intn(2) == 0 {
+		r.Atomic = true
+		r.Executor = string(name[:min(len(name), 8)]) + "kv"
+		if n := rng.Intn(64); n > 0 {
+			r.ExecutorGenesis = make([]byte, n)
+			rng.Read(r.ExecutorGenesis)
+		}
+	}
 	return r
 }
 
@@ -57,7 +66,7 @@ func TestRollupEncodingRoundTrip(t *testing.T) {
 		r := randomRollup(rng)
 		b := EncodeRollup(r)
 		got, err := DecodeRollup(b)
-		if err != nil || got != r {
+		if err != nil || !reflect.DeepEqual(got, r) {
 			t.Fatalf("round trip of %+v: %+v, %v", r, got, err)
 		}
 		// Every truncation and any extra byte is rejected.
@@ -73,7 +82,7 @@ func TestRollupEncodingRoundTrip(t *testing.T) {
 	// Longest names the length byte can carry still round-trip.
 	r := randomRollup(rng)
 	r.Name = string(bytes.Repeat([]byte("n"), 255))
-	if got, err := DecodeRollup(EncodeRollup(r)); err != nil || got != r {
+	if got, err := DecodeRollup(EncodeRollup(r)); err != nil || !reflect.DeepEqual(got, r) {
 		t.Fatalf("255-byte name: %v", err)
 	}
 }
@@ -97,6 +106,14 @@ func stateDigestSpec(accounts []AccountChange, rollups []Rollup) []byte {
 		buf = binary.BigEndian.AppendUint64(buf, uint64(r.RegisteredHeight))
 		buf = append(buf, byte(len(r.Name)))
 		buf = append(buf, r.Name...)
+		if !r.Atomic {
+			buf = append(buf, 0)
+			continue
+		}
+		buf = append(buf, 1, byte(len(r.Executor)))
+		buf = append(buf, r.Executor...)
+		buf = binary.BigEndian.AppendUint32(buf, uint32(len(r.ExecutorGenesis)))
+		buf = append(buf, r.ExecutorGenesis...)
 	}
 	sum := sha256.Sum256(buf)
 	return sum[:]

@@ -26,6 +26,18 @@ type Rollup struct {
 	Owner            tx.Address
 	MaxBytesPerBlock uint64
 	RegisteredHeight int64
+	// Atomic rollups take part in atomic bundle execution: validators run
+	// their Executor kind from ExecutorGenesis (docs/spec/bundles.md).
+	Atomic          bool
+	Executor        string
+	ExecutorGenesis []byte
+}
+
+// ExecutorKinds says which executor kinds this chain's validators run for
+// atomic rollups and checks a registration's genesis for one. It feeds
+// consensus: CheckGenesis must be a pure function of its arguments.
+type ExecutorKinds interface {
+	CheckGenesis(kind string, genesis []byte) error
 }
 
 // Params are the chain parameters that the state transition and the
@@ -56,6 +68,10 @@ type Params struct {
 	Inclusion InclusionParams
 	// Inbox holds the L1 inbox (forced inclusion) parameters.
 	Inbox InboxParams
+	// Executors checks atomic rollup registrations; nil refuses them. It
+	// is set by the application (the kinds compiled into the binary), not
+	// by genesis.
+	Executors ExecutorKinds `json:"-"`
 }
 
 // InboxParams are the L1 inbox parameters (docs/spec/forced-inclusion.md).

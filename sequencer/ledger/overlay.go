@@ -148,6 +148,12 @@ func (o *Overlay) plan(t *tx.Tx) ([]Rollup, error) {
 				if err := o.requireRollup(l.Rollup, i); err != nil {
 					return nil, err
 				}
+				// An atomic rollup takes bundle legs from the block after
+				// its registration, so whether a bundle is atomic depends
+				// on committed state only.
+				if r, _, _ := o.Rollup(l.Rollup); r.Atomic && r.RegisteredHeight >= o.height {
+					return nil, tx.Errorf(tx.ErrUnknownRollup, "action %d: atomic rollup %s takes bundle legs from the block after its registration (height %d)", i, r.Name, r.RegisteredHeight)
+				}
 			}
 		case *tx.RegisterRollup:
 			id := tx.RollupIDFromName(a.Name)
@@ -161,9 +167,18 @@ func (o *Overlay) plan(t *tx.Tx) ([]Rollup, error) {
 			if exists {
 				return nil, tx.Errorf(tx.ErrRollupExists, "action %d: rollup %q is already registered", i, a.Name)
 			}
+			if a.Atomic {
+				if o.params.Executors == nil {
+					return nil, tx.Errorf(tx.ErrInvalidAction, "action %d: this chain runs no executors for atomic rollups", i)
+				}
+				if err := o.params.Executors.CheckGenesis(a.Executor, a.ExecutorGenesis); err != nil {
+					return nil, tx.Errorf(tx.ErrInvalidAction, "action %d: atomic rollup %q: %v", i, a.Name, err)
+				}
+			}
 			newRollups = append(newRollups, Rollup{
 				ID: id, Name: a.Name, Owner: t.Sender,
 				MaxBytesPerBlock: a.MaxBytesPerBlock, RegisteredHeight: o.height,
+				Atomic: a.Atomic, Executor: a.Executor, ExecutorGenesis: a.ExecutorGenesis,
 			})
 		}
 	}

@@ -166,7 +166,7 @@ func TestApplyRegisterRollup(t *testing.T) {
 			t.Fatalf("%s not registered: %v", name, err)
 		}
 		want := Rollup{ID: tx.RollupIDFromName(name), Name: name, Owner: alice.addr, MaxBytesPerBlock: max, RegisteredHeight: 42}
-		if r != want {
+		if !reflect.DeepEqual(r, want) {
 			t.Fatalf("%s = %+v, want %+v", name, r, want)
 		}
 	}

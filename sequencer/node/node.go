@@ -31,6 +31,7 @@ import (
 	"github.com/ordolabs/ordo/l1/inbox"
 	"github.com/ordolabs/ordo/mempool"
 	"github.com/ordolabs/ordo/sequencer/api"
+	"github.com/ordolabs/ordo/sequencer/atomic"
 	"github.com/ordolabs/ordo/sequencer/state"
 	"github.com/ordolabs/ordo/sequencer/tx"
 )
@@ -54,6 +55,8 @@ type Node struct {
 
 	grpc     *grpc.Server
 	grpcAddr net.Addr
+	// executors runs the atomic rollups' executors (verifier mode).
+	executors *atomic.Runner
 }
 
 // Option adjusts how New assembles a node.
@@ -88,6 +91,10 @@ func New(cfg *Config, logger log.Logger, opts ...Option) (*Node, error) {
 		store.Close()
 		return nil, err
 	}
+	// Before CometBFT's handshake, which may replay blocks: atomic rollup
+	// registrations are checked against the compiled-in executor kinds.
+	executors := atomic.NewRunner(filepath.Join(cfg.Comet.DBDir(), "atomic"), store, logger.With("module", "atomic"))
+	app.SetExecutors(atomic.Kinds{}, executors)
 	var abciApp abci.Application = app
 	if o.wrapApp != nil {
 		abciApp = o.wrapApp(app)
@@ -97,7 +104,7 @@ func New(cfg *Config, logger log.Logger, opts ...Option) (*Node, error) {
 		store.Close()
 		return nil, err
 	}
-	n := &Node{cfg: cfg, logger: logger, store: store, pool: pool, app: app, comet: comet}
+	n := &Node{cfg: cfg, logger: logger, store: store, pool: pool, app: app, comet: comet, executors: executors}
 	n.api = api.NewServer(api.Backend{
 		ChainID:    func() string { return comet.GenesisDoc().ChainID },
 		Params:     app.Params,
@@ -195,7 +202,7 @@ func (n *Node) Stop() error {
 		}
 		n.comet.Wait()
 	}
-	errs = append(errs, n.store.Close())
+	errs = append(errs, n.executors.Close(), n.store.Close())
 	return errors.Join(errs...)
 }
 

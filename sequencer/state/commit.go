@@ -37,6 +37,8 @@ type Pending struct {
 	RollupEntries []commitment.Entry
 	// Inbox holds the block's L1 inbox changes (nil: none).
 	Inbox *InboxChanges
+	// Bundles holds the block's bundle changes (nil: none).
+	Bundles *BundleChanges
 }
 
 // Commit writes p in one transaction. It refuses to skip or repeat a height.
@@ -125,6 +127,11 @@ func (s *Store) Commit(p *Pending) error {
 		}
 		if p.Inbox != nil {
 			if err := writeInbox(txn, p.Inbox); err != nil {
+				return err
+			}
+		}
+		if p.Bundles != nil {
+			if err := writeBundles(txn, p.Height, p.Bundles); err != nil {
 				return err
 			}
 		}

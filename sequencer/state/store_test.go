@@ -120,7 +120,7 @@ func TestCommitAndRead(t *testing.T) {
 	}
 	for _, want := range genesis().Rollups {
 		got, ok, err := snap.Rollup(want.ID)
-		if err != nil || !ok || got != want {
+		if err != nil || !ok || !reflect.DeepEqual(got, want) {
 			t.Fatalf("rollup %s = %+v, %v, %v", want.Name, got, ok, err)
 		}
 	}

@@ -3,6 +3,7 @@ package tx
 import (
 	"bytes"
 	"crypto/sha256"
+	"fmt"
 	"unicode/utf8"
 
 	txv1 "github.com/ordolabs/ordo/proto/ordo/tx/v1"
@@ -84,10 +85,18 @@ func decodeActions(raw []*txv1.Action) ([]Action, error) {
 		return nil, Errorf(ErrInvalidAction, "tx has %d actions, limit %d", len(raw), MaxActions)
 	}
 	out := make([]Action, 0, len(raw))
+	bundles := 0
 	for i, a := range raw {
 		act, err := decodeAction(a)
 		if err != nil {
 			return nil, Errorf(ErrInvalidAction, "action %d: %v", i, err)
+		}
+		if _, ok := act.(*Bundle); ok {
+			// One bundle per tx: the tx hash is the bundle id, and the
+			// verdict on it covers one leg per rollup.
+			if bundles++; bundles > 1 {
+				return nil, Errorf(ErrInvalidAction, "action %d: a tx carries at most one bundle", i)
+			}
 		}
 		out = append(out, act)
 	}
@@ -119,7 +128,11 @@ func decodeAction(a *txv1.Action) (Action, error) {
 		if err := ValidateRollupName(r.Name); err != nil {
 			return nil, err
 		}
-		return &RegisterRollup{Name: r.Name, MaxBytesPerBlock: r.MaxBytesPerBlock}, nil
+		if err := validateExecutor(r.Atomic, r.Executor, r.ExecutorGenesis); err != nil {
+			return nil, err
+		}
+		return &RegisterRollup{Name: r.Name, MaxBytesPerBlock: r.MaxBytesPerBlock,
+			Atomic: r.Atomic, Executor: r.Executor, ExecutorGenesis: r.ExecutorGenesis}, nil
 	case *txv1.Action_Transfer:
 		t := k.Transfer
 		if t == nil {
@@ -219,6 +232,30 @@ func requireCanonical(raw []byte, env marshaler, bodyRaw []byte, body marshaler)
 	}
 	if canon, err := body.Marshal(); err != nil || !bytes.Equal(canon, bodyRaw) {
 		return Errorf(ErrDecode, "body is not canonically encoded (unknown, repeated or out-of-order fields)")
+	}
+	return nil
+}
+
+// MaxExecutorKindLen bounds an executor kind's name.
+const MaxExecutorKindLen = 32
+
+// validateExecutor checks the form of a registration's executor fields: an
+// atomic rollup names a kind of 1-32 characters of [a-z0-9-]; a rollup
+// that is not atomic has neither kind nor genesis.
+func validateExecutor(atomic bool, kind string, genesis []byte) error {
+	if !atomic {
+		if kind != "" || len(genesis) != 0 {
+			return detail("register_rollup: executor and executor_genesis are only for atomic rollups")
+		}
+		return nil
+	}
+	if kind == "" || len(kind) > MaxExecutorKindLen {
+		return detail(fmt.Sprintf("register_rollup: an atomic rollup needs an executor kind of 1-%d characters", MaxExecutorKindLen))
+	}
+	for _, c := range kind {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return detail(fmt.Sprintf("register_rollup: executor kind %q: only [a-z0-9-] allowed", kind))
+		}
 	}
 	return nil
 }

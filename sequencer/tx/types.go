@@ -91,6 +91,13 @@ type Bundle struct {
 type RegisterRollup struct {
 	Name             string
 	MaxBytesPerBlock uint64
+	// Atomic opts the rollup into atomic bundle execution; Executor is the
+	// executor kind validators run for it and ExecutorGenesis its initial
+	// state (both empty unless Atomic). Decode checks their form only; the
+	// ledger checks the kind is supported and the genesis decodes.
+	Atomic          bool
+	Executor        string
+	ExecutorGenesis []byte
 }
 
 // Transfer moves native balance to another account.
@@ -122,6 +129,16 @@ type Tx struct {
 
 // Size is the tx's size in bytes on the wire.
 func (t *Tx) Size() int { return len(t.Raw) }
+
+// HasBundle reports whether t carries a Bundle action (at most one).
+func (t *Tx) HasBundle() bool {
+	for _, a := range t.Actions {
+		if _, ok := a.(*Bundle); ok {
+			return true
+		}
+	}
+	return false
+}
 
 // Spend is the most native balance the tx can take from its sender: the fee
 // plus every transfer amount. ok is false on overflow.

@@ -39,6 +39,12 @@ type VoteExtension struct {
 	// l1_finalized is the highest L1 block this validator's L1 endpoint
 	// reports finalized (0: unknown or no L1 endpoint).
 	L1Finalized uint64 `protobuf:"varint,3,opt,name=l1_finalized,json=l1Finalized,proto3" json:"l1_finalized,omitempty"`
+	// bundle_outcomes has one byte per atomic bundle of block h, in block
+	// order: 1 when every atomic leg succeeds when block h executes in order
+	// on this validator's verifier-mode executors, 2 when one fails, 0 when
+	// the validator cannot tell. Empty when block h has no atomic bundle
+	// (docs/spec/bundles.md).
+	BundleOutcomes []byte `protobuf:"bytes,4,opt,name=bundle_outcomes,json=bundleOutcomes,proto3" json:"bundle_outcomes,omitempty"`
 }
 
 func (m *VoteExtension) Reset()         { *m = VoteExtension{} }
@@ -95,6 +101,77 @@ func (m *VoteExtension) GetL1Finalized() uint64 {
 	return 0
 }
 
+func (m *VoteExtension) GetBundleOutcomes() []byte {
+	if m != nil {
+		return m.BundleOutcomes
+	}
+	return nil
+}
+
+// BundleVerdicts is the system tx, in block h+1, that decides the atomic
+// bundles of block h (docs/spec/bundles.md): tx_indexes lists the bundles'
+// positions in block h in block order, commits the verdict of each (true:
+// COMMIT, false: ABORT).
+type BundleVerdicts struct {
+	Height    int64    `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
+	TxIndexes []uint32 `protobuf:"varint,2,rep,packed,name=tx_indexes,json=txIndexes,proto3" json:"tx_indexes,omitempty"`
+	Commits   []bool   `protobuf:"varint,3,rep,packed,name=commits,proto3" json:"commits,omitempty"`
+}
+
+func (m *BundleVerdicts) Reset()         { *m = BundleVerdicts{} }
+func (m *BundleVerdicts) String() string { return proto.CompactTextString(m) }
+func (*BundleVerdicts) ProtoMessage()    {}
+func (*BundleVerdicts) Descriptor() ([]byte, []int) {
+	return fileDescriptor_4aa4175fd4b4bea8, []int{1}
+}
+func (m *BundleVerdicts) XXX_Unmarshal(b []byte) error {
+	return m.Unmarshal(b)
+}
+func (m *BundleVerdicts) XXX_Marshal(b []byte, deterministic bool) ([]byte, error) {
+	if deterministic {
+		return xxx_messageInfo_BundleVerdicts.Marshal(b, m, deterministic)
+	} else {
+		b = b[:cap(b)]
+		n, err := m.MarshalToSizedBuffer(b)
+		if err != nil {
+			return nil, err
+		}
+		return b[:n], nil
+	}
+}
+func (m *BundleVerdicts) XXX_Merge(src proto.Message) {
+	xxx_messageInfo_BundleVerdicts.Merge(m, src)
+}
+func (m *BundleVerdicts) XXX_Size() int {
+	return m.Size()
+}
+func (m *BundleVerdicts) XXX_DiscardUnknown() {
+	xxx_messageInfo_BundleVerdicts.DiscardUnknown(m)
+}
+
+var xxx_messageInfo_BundleVerdicts proto.InternalMessageInfo
+
+func (m *BundleVerdicts) GetHeight() int64 {
+	if m != nil {
+		return m.Height
+	}
+	return 0
+}
+
+func (m *BundleVerdicts) GetTxIndexes() []uint32 {
+	if m != nil {
+		return m.TxIndexes
+	}
+	return nil
+}
+
+func (m *BundleVerdicts) GetCommits() []bool {
+	if m != nil {
+		return m.Commits
+	}
+	return nil
+}
+
 // L1Import is the system tx that imports L1 inbox messages: the messages
 // from the import cursor (start_block, start_index) up to the cursor after
 // them (end_block, end_index), in L1 order (docs/spec/forced-inclusion.md).
@@ -110,7 +187,7 @@ func (m *L1Import) Reset()         { *m = L1Import{} }
 func (m *L1Import) String() string { return proto.CompactTextString(m) }
 func (*L1Import) ProtoMessage()    {}
 func (*L1Import) Descriptor() ([]byte, []int) {
-	return fileDescriptor_4aa4175fd4b4bea8, []int{1}
+	return fileDescriptor_4aa4175fd4b4bea8, []int{2}
 }
 func (m *L1Import) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -189,7 +266,7 @@ func (m *L1Message) Reset()         { *m = L1Message{} }
 func (m *L1Message) String() string { return proto.CompactTextString(m) }
 func (*L1Message) ProtoMessage()    {}
 func (*L1Message) Descriptor() ([]byte, []int) {
-	return fileDescriptor_4aa4175fd4b4bea8, []int{2}
+	return fileDescriptor_4aa4175fd4b4bea8, []int{3}
 }
 func (m *L1Message) XXX_Unmarshal(b []byte) error {
 	return m.Unmarshal(b)
@@ -255,6 +332,7 @@ func (m *L1Message) GetOversize() bool {
 
 func init() {
 	proto.RegisterType((*VoteExtension)(nil), "ordo.consensus.v1.VoteExtension")
+	proto.RegisterType((*BundleVerdicts)(nil), "ordo.consensus.v1.BundleVerdicts")
 	proto.RegisterType((*L1Import)(nil), "ordo.consensus.v1.L1Import")
 	proto.RegisterType((*L1Message)(nil), "ordo.consensus.v1.L1Message")
 }
@@ -262,33 +340,38 @@ func init() {
 func init() { proto.RegisterFile("ordo/consensus/v1/consensus.proto", fileDescriptor_4aa4175fd4b4bea8) }
 
 var fileDescriptor_4aa4175fd4b4bea8 = []byte{
-	// 406 bytes of a gzipped FileDescriptorProto
-	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x64, 0x92, 0xcf, 0x8e, 0xd3, 0x30,
-	0x10, 0xc6, 0xeb, 0x6d, 0xca, 0xa6, 0xd3, 0x14, 0x09, 0x73, 0xc9, 0xf2, 0x27, 0x64, 0x2b, 0x21,
-	0xe5, 0x94, 0xc8, 0x70, 0x41, 0x82, 0xd3, 0x4a, 0x20, 0xad, 0x54, 0x2e, 0x06, 0xed, 0x81, 0x4b,
-	0x94, 0x3f, 0xde, 0x62, 0xe1, 0xda, 0x55, 0xec, 0x46, 0x51, 0x1f, 0x80, 0x33, 0x8f, 0xc4, 0x91,
-	0x63, 0x8f, 0x1c, 0x51, 0xfb, 0x22, 0x28, 0x4e, 0x37, 0x55, 0xd5, 0x9b, 0xe7, 0x37, 0xdf, 0xa7,
-	0x6f, 0xc6, 0x1a, 0xb8, 0x56, 0x55, 0xa9, 0x92, 0x42, 0x49, 0xcd, 0xa4, 0x5e, 0xeb, 0xa4, 0x26,
-	0xc7, 0x22, 0x5e, 0x55, 0xca, 0x28, 0xfc, 0xa4, 0x95, 0xc4, 0x47, 0x5a, 0x93, 0x59, 0x03, 0xd3,
-	0x3b, 0x65, 0xd8, 0xc7, 0xc6, 0x30, 0xa9, 0xb9, 0x92, 0xf8, 0x25, 0xc0, 0x3d, 0xaf, 0xb4, 0x49,
-	0x35, 0x63, 0xd2, 0x47, 0x21, 0x8a, 0x3c, 0x3a, 0xb6, 0xe4, 0x0b, 0x63, 0x12, 0xbf, 0x86, 0xc7,
-	0x5c, 0x16, 0x62, 0xdd, 0x6a, 0x53, 0xc1, 0xb5, 0xf1, 0x2f, 0xc2, 0x61, 0xe4, 0xd1, 0x69, 0x4f,
-	0xe7, 0x5c, 0x1b, 0x7c, 0x0d, 0x9e, 0x20, 0xe9, 0x3d, 0x97, 0x99, 0xe0, 0x1b, 0x56, 0xfa, 0xc3,
-	0x10, 0x45, 0x0e, 0x9d, 0x08, 0xf2, 0xe9, 0x01, 0xcd, 0x7e, 0x23, 0x70, 0xe7, 0xe4, 0x76, 0xb9,
-	0x52, 0x95, 0xc1, 0xaf, 0x60, 0xa2, 0x4d, 0x56, 0x99, 0x34, 0x17, 0xaa, 0xf8, 0x61, 0x63, 0x1d,
-	0x0a, 0x16, 0xdd, 0xb4, 0xe4, 0x28, 0xe0, 0xb2, 0x64, 0x8d, 0x7f, 0x11, 0xa2, 0x68, 0x7a, 0x10,
-	0xdc, 0xb6, 0x04, 0x3f, 0x87, 0x31, 0x93, 0xe5, 0xc1, 0xdf, 0xc5, 0xb9, 0x4c, 0x96, 0x9d, 0xfb,
-	0xd0, 0xec, 0xbc, 0x8e, 0xf5, 0xb6, 0xcd, 0xce, 0xf9, 0x0e, 0xdc, 0x25, 0xd3, 0x3a, 0x5b, 0x30,
-	0xed, 0x8f, 0xc2, 0x61, 0x34, 0x79, 0xf3, 0x22, 0x3e, 0xfb, 0xa8, 0x78, 0x4e, 0x3e, 0x77, 0x22,
-	0xda, 0xab, 0x67, 0x3f, 0x11, 0x8c, 0x7b, 0x8e, 0xaf, 0xc0, 0x15, 0xe4, 0x64, 0x81, 0x4b, 0x41,
-	0xba, 0xfc, 0x2b, 0x70, 0x4d, 0x73, 0x32, 0xfa, 0xa5, 0x69, 0xba, 0xf4, 0xa7, 0x30, 0x12, 0x24,
-	0x35, 0x8d, 0x9d, 0xd9, 0xa3, 0x8e, 0x20, 0x5f, 0x1b, 0x8c, 0xc1, 0x29, 0x33, 0x93, 0xd9, 0x51,
-	0x3d, 0x6a, 0xdf, 0xf8, 0x19, 0xb8, 0xaa, 0x66, 0x95, 0xe6, 0x1b, 0xe6, 0x8f, 0x42, 0x14, 0xb9,
-	0xb4, 0xaf, 0x6f, 0xee, 0xfe, 0xec, 0x02, 0xb4, 0xdd, 0x05, 0xe8, 0xdf, 0x2e, 0x40, 0xbf, 0xf6,
-	0xc1, 0x60, 0xbb, 0x0f, 0x06, 0x7f, 0xf7, 0xc1, 0xe0, 0xdb, 0x87, 0x05, 0x37, 0xdf, 0xd7, 0x79,
-	0x5c, 0xa8, 0x65, 0xd2, 0x2e, 0x25, 0xb2, 0x5c, 0xdb, 0x47, 0x62, 0x4f, 0x22, 0x39, 0x3b, 0x9a,
-	0xf7, 0x7d, 0x51, 0x93, 0xfc, 0x91, 0x15, 0xbd, 0xfd, 0x1f, 0x00, 0x00, 0xff, 0xff, 0x9e, 0x11,
-	0x9c, 0x9b, 0x5c, 0x02, 0x00, 0x00,
+	// 486 bytes of a gzipped FileDescriptorProto
+	0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xff, 0x64, 0x92, 0xcb, 0x8a, 0xdb, 0x3c,
+	0x1c, 0xc5, 0xa3, 0xb1, 0x33, 0x71, 0xfe, 0xb9, 0x7c, 0x7c, 0x2a, 0x14, 0x4f, 0x2f, 0xae, 0x27,
+	0x50, 0xea, 0x55, 0x82, 0xda, 0x4d, 0xa1, 0x5d, 0x05, 0x5a, 0x18, 0x48, 0x29, 0xa8, 0x25, 0x8b,
+	0x6e, 0x8c, 0x63, 0x6b, 0x12, 0x51, 0x59, 0x1a, 0x2c, 0x25, 0x98, 0x79, 0x80, 0xae, 0xfb, 0x0a,
+	0x7d, 0x93, 0x2e, 0xbb, 0x9c, 0x65, 0x97, 0x25, 0x79, 0x91, 0x62, 0xd9, 0x71, 0x28, 0xb3, 0xd3,
+	0xff, 0xa7, 0x73, 0x38, 0x47, 0x17, 0xb8, 0x54, 0x45, 0xa6, 0x66, 0xa9, 0x92, 0x9a, 0x49, 0xbd,
+	0xd5, 0xb3, 0x1d, 0x39, 0x0d, 0xd3, 0x9b, 0x42, 0x19, 0x85, 0xff, 0xaf, 0x24, 0xd3, 0x13, 0xdd,
+	0x91, 0xc9, 0x0f, 0x04, 0xa3, 0xa5, 0x32, 0xec, 0x5d, 0x69, 0x98, 0xd4, 0x5c, 0x49, 0xfc, 0x14,
+	0xe0, 0x9a, 0x17, 0xda, 0xc4, 0x9a, 0x31, 0xe9, 0xa3, 0x10, 0x45, 0x43, 0xda, 0xb7, 0xe4, 0x13,
+	0x63, 0x12, 0x3f, 0x87, 0x31, 0x97, 0xa9, 0xd8, 0x56, 0xda, 0x58, 0x70, 0x6d, 0xfc, 0xb3, 0xd0,
+	0x89, 0x86, 0x74, 0xd4, 0xd2, 0x05, 0xd7, 0x06, 0x5f, 0xc2, 0x50, 0x90, 0xf8, 0x9a, 0xcb, 0x44,
+	0xf0, 0x5b, 0x96, 0xf9, 0x4e, 0x88, 0x22, 0x97, 0x0e, 0x04, 0x79, 0x7f, 0x44, 0xf8, 0x05, 0xfc,
+	0xb7, 0xda, 0xca, 0x4c, 0xb0, 0x58, 0x6d, 0x4d, 0xaa, 0x72, 0xa6, 0x7d, 0xd7, 0xa6, 0x8d, 0x6b,
+	0xfc, 0xb1, 0xa1, 0x93, 0x04, 0xc6, 0x73, 0x4b, 0x96, 0xac, 0xc8, 0x78, 0x6a, 0x34, 0x7e, 0x08,
+	0xe7, 0x1b, 0xc6, 0xd7, 0x1b, 0x63, 0xfb, 0x39, 0xb4, 0x99, 0xaa, 0xee, 0xa6, 0x8c, 0xb9, 0xcc,
+	0x58, 0xc9, 0xb4, 0x2d, 0x36, 0xa2, 0x7d, 0x53, 0x5e, 0xd5, 0x00, 0xfb, 0xd0, 0x4b, 0x55, 0x9e,
+	0x73, 0xa3, 0x7d, 0x27, 0x74, 0x22, 0x8f, 0x1e, 0xc7, 0xc9, 0x4f, 0x04, 0xde, 0x82, 0x5c, 0xe5,
+	0x37, 0xaa, 0x30, 0xf8, 0x19, 0x0c, 0xb4, 0x49, 0x0a, 0x13, 0xaf, 0x84, 0x4a, 0xbf, 0xda, 0x08,
+	0x97, 0x82, 0x45, 0xf3, 0x8a, 0x9c, 0x04, 0x36, 0xc9, 0x3f, 0x0b, 0x51, 0x34, 0x6a, 0x04, 0x36,
+	0x0a, 0x3f, 0x86, 0x3e, 0x93, 0x59, 0xe3, 0xaf, 0x8f, 0xee, 0x31, 0x99, 0xd5, 0xee, 0x66, 0xb3,
+	0xf6, 0xba, 0xd6, 0x5b, 0x6d, 0xd6, 0xce, 0xd7, 0xe0, 0xe5, 0x4c, 0xeb, 0x64, 0xcd, 0xb4, 0xdf,
+	0x0d, 0x9d, 0x68, 0xf0, 0xf2, 0xc9, 0xf4, 0xde, 0xab, 0x4d, 0x17, 0xe4, 0x43, 0x2d, 0xa2, 0xad,
+	0x7a, 0xf2, 0x0d, 0x41, 0xbf, 0xe5, 0xf8, 0x02, 0x3c, 0x41, 0xfe, 0x39, 0x40, 0x4f, 0x90, 0x3a,
+	0xff, 0x02, 0xbc, 0xe3, 0x25, 0x35, 0xd5, 0x7b, 0xcd, 0x15, 0xe1, 0x07, 0xd0, 0x15, 0x24, 0x36,
+	0xa5, 0xed, 0x3c, 0xa4, 0xae, 0x20, 0x9f, 0x4b, 0x8c, 0xc1, 0xcd, 0x12, 0x93, 0x34, 0x8f, 0x63,
+	0xd7, 0xf8, 0x11, 0x78, 0x6a, 0xc7, 0x0a, 0xcd, 0x6f, 0x99, 0xdf, 0x0d, 0x51, 0xe4, 0xd1, 0x76,
+	0x9e, 0x2f, 0x7f, 0xed, 0x03, 0x74, 0xb7, 0x0f, 0xd0, 0x9f, 0x7d, 0x80, 0xbe, 0x1f, 0x82, 0xce,
+	0xdd, 0x21, 0xe8, 0xfc, 0x3e, 0x04, 0x9d, 0x2f, 0x6f, 0xd7, 0xdc, 0x6c, 0xb6, 0xab, 0x69, 0xaa,
+	0xf2, 0x59, 0x75, 0x28, 0x91, 0xac, 0xb4, 0x5d, 0xcc, 0xec, 0xff, 0x9c, 0xdd, 0xfb, 0xc1, 0x6f,
+	0xda, 0x61, 0x47, 0x56, 0xe7, 0x56, 0xf4, 0xea, 0x6f, 0x00, 0x00, 0x00, 0xff, 0xff, 0xef, 0xcc,
+	0x9d, 0x03, 0xe9, 0x02, 0x00, 0x00,
 }
 
 func (m *VoteExtension) Marshal() (dAtA []byte, err error) {
@@ -311,6 +394,13 @@ func (m *VoteExtension) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 	_ = i
 	var l int
 	_ = l
+	if len(m.BundleOutcomes) > 0 {
+		i -= len(m.BundleOutcomes)
+		copy(dAtA[i:], m.BundleOutcomes)
+		i = encodeVarintConsensus(dAtA, i, uint64(len(m.BundleOutcomes)))
+		i--
+		dAtA[i] = 0x22
+	}
 	if m.L1Finalized != 0 {
 		i = encodeVarintConsensus(dAtA, i, uint64(m.L1Finalized))
 		i--
@@ -331,6 +421,65 @@ func (m *VoteExtension) MarshalToSizedBuffer(dAtA []byte) (int, error) {
 		i = encodeVarintConsensus(dAtA, i, uint64(len(m.FirstSeen)))
 		i--
 		dAtA[i] = 0xa
+	}
+	return len(dAtA) - i, nil
+}
+
+func (m *BundleVerdicts) Marshal() (dAtA []byte, err error) {
+	size := m.Size()
+	dAtA = make([]byte, size)
+	n, err := m.MarshalToSizedBuffer(dAtA[:size])
+	if err != nil {
+		return nil, err
+	}
+	return dAtA[:n], nil
+}
+
+func (m *BundleVerdicts) MarshalTo(dAtA []byte) (int, error) {
+	size := m.Size()
+	return m.MarshalToSizedBuffer(dAtA[:size])
+}
+
+func (m *BundleVerdicts) MarshalToSizedBuffer(dAtA []byte) (int, error) {
+	i := len(dAtA)
+	_ = i
+	var l int
+	_ = l
+	if len(m.Commits) > 0 {
+		for iNdEx := len(m.Commits) - 1; iNdEx >= 0; iNdEx-- {
+			i--
+			if m.Commits[iNdEx] {
+				dAtA[i] = 1
+			} else {
+				dAtA[i] = 0
+			}
+		}
+		i = encodeVarintConsensus(dAtA, i, uint64(len(m.Commits)))
+		i--
+		dAtA[i] = 0x1a
+	}
+	if len(m.TxIndexes) > 0 {
+		dAtA2 := make([]byte, len(m.TxIndexes)*10)
+		var j1 int
+		for _, num := range m.TxIndexes {
+			for num >= 1<<7 {
+				dAtA2[j1] = uint8(uint64(num)&0x7f | 0x80)
+				num >>= 7
+				j1++
+			}
+			dAtA2[j1] = uint8(num)
+			j1++
+		}
+		i -= j1
+		copy(dAtA[i:], dAtA2[:j1])
+		i = encodeVarintConsensus(dAtA, i, uint64(j1))
+		i--
+		dAtA[i] = 0x12
+	}
+	if m.Height != 0 {
+		i = encodeVarintConsensus(dAtA, i, uint64(m.Height))
+		i--
+		dAtA[i] = 0x8
 	}
 	return len(dAtA) - i, nil
 }
@@ -478,6 +627,32 @@ func (m *VoteExtension) Size() (n int) {
 	}
 	if m.L1Finalized != 0 {
 		n += 1 + sovConsensus(uint64(m.L1Finalized))
+	}
+	l = len(m.BundleOutcomes)
+	if l > 0 {
+		n += 1 + l + sovConsensus(uint64(l))
+	}
+	return n
+}
+
+func (m *BundleVerdicts) Size() (n int) {
+	if m == nil {
+		return 0
+	}
+	var l int
+	_ = l
+	if m.Height != 0 {
+		n += 1 + sovConsensus(uint64(m.Height))
+	}
+	if len(m.TxIndexes) > 0 {
+		l = 0
+		for _, e := range m.TxIndexes {
+			l += sovConsensus(uint64(e))
+		}
+		n += 1 + sovConsensus(uint64(l)) + l
+	}
+	if len(m.Commits) > 0 {
+		n += 1 + sovConsensus(uint64(len(m.Commits))) + len(m.Commits)*1
 	}
 	return n
 }
@@ -654,6 +829,255 @@ func (m *VoteExtension) Unmarshal(dAtA []byte) error {
 				if b < 0x80 {
 					break
 				}
+			}
+		case 4:
+			if wireType != 2 {
+				return fmt.Errorf("proto: wrong wireType = %d for field BundleOutcomes", wireType)
+			}
+			var byteLen int
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowConsensus
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				byteLen |= int(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+			if byteLen < 0 {
+				return ErrInvalidLengthConsensus
+			}
+			postIndex := iNdEx + byteLen
+			if postIndex < 0 {
+				return ErrInvalidLengthConsensus
+			}
+			if postIndex > l {
+				return io.ErrUnexpectedEOF
+			}
+			m.BundleOutcomes = append(m.BundleOutcomes[:0], dAtA[iNdEx:postIndex]...)
+			if m.BundleOutcomes == nil {
+				m.BundleOutcomes = []byte{}
+			}
+			iNdEx = postIndex
+		default:
+			iNdEx = preIndex
+			skippy, err := skipConsensus(dAtA[iNdEx:])
+			if err != nil {
+				return err
+			}
+			if (skippy < 0) || (iNdEx+skippy) < 0 {
+				return ErrInvalidLengthConsensus
+			}
+			if (iNdEx + skippy) > l {
+				return io.ErrUnexpectedEOF
+			}
+			iNdEx += skippy
+		}
+	}
+
+	if iNdEx > l {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
+}
+func (m *BundleVerdicts) Unmarshal(dAtA []byte) error {
+	l := len(dAtA)
+	iNdEx := 0
+	for iNdEx < l {
+		preIndex := iNdEx
+		var wire uint64
+		for shift := uint(0); ; shift += 7 {
+			if shift >= 64 {
+				return ErrIntOverflowConsensus
+			}
+			if iNdEx >= l {
+				return io.ErrUnexpectedEOF
+			}
+			b := dAtA[iNdEx]
+			iNdEx++
+			wire |= uint64(b&0x7F) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		fieldNum := int32(wire >> 3)
+		wireType := int(wire & 0x7)
+		if wireType == 4 {
+			return fmt.Errorf("proto: BundleVerdicts: wiretype end group for non-group")
+		}
+		if fieldNum <= 0 {
+			return fmt.Errorf("proto: BundleVerdicts: illegal tag %d (wire type %d)", fieldNum, wire)
+		}
+		switch fieldNum {
+		case 1:
+			if wireType != 0 {
+				return fmt.Errorf("proto: wrong wireType = %d for field Height", wireType)
+			}
+			m.Height = 0
+			for shift := uint(0); ; shift += 7 {
+				if shift >= 64 {
+					return ErrIntOverflowConsensus
+				}
+				if iNdEx >= l {
+					return io.ErrUnexpectedEOF
+				}
+				b := dAtA[iNdEx]
+				iNdEx++
+				m.Height |= int64(b&0x7F) << shift
+				if b < 0x80 {
+					break
+				}
+			}
+		case 2:
+			if wireType == 0 {
+				var v uint32
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowConsensus
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= uint32(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.TxIndexes = append(m.TxIndexes, v)
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowConsensus
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthConsensus
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthConsensus
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				var count int
+				for _, integer := range dAtA[iNdEx:postIndex] {
+					if integer < 128 {
+						count++
+					}
+				}
+				elementCount = count
+				if elementCount != 0 && len(m.TxIndexes) == 0 {
+					m.TxIndexes = make([]uint32, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v uint32
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowConsensus
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= uint32(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.TxIndexes = append(m.TxIndexes, v)
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field TxIndexes", wireType)
+			}
+		case 3:
+			if wireType == 0 {
+				var v int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowConsensus
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					v |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				m.Commits = append(m.Commits, bool(v != 0))
+			} else if wireType == 2 {
+				var packedLen int
+				for shift := uint(0); ; shift += 7 {
+					if shift >= 64 {
+						return ErrIntOverflowConsensus
+					}
+					if iNdEx >= l {
+						return io.ErrUnexpectedEOF
+					}
+					b := dAtA[iNdEx]
+					iNdEx++
+					packedLen |= int(b&0x7F) << shift
+					if b < 0x80 {
+						break
+					}
+				}
+				if packedLen < 0 {
+					return ErrInvalidLengthConsensus
+				}
+				postIndex := iNdEx + packedLen
+				if postIndex < 0 {
+					return ErrInvalidLengthConsensus
+				}
+				if postIndex > l {
+					return io.ErrUnexpectedEOF
+				}
+				var elementCount int
+				elementCount = packedLen
+				if elementCount != 0 && len(m.Commits) == 0 {
+					m.Commits = make([]bool, 0, elementCount)
+				}
+				for iNdEx < postIndex {
+					var v int
+					for shift := uint(0); ; shift += 7 {
+						if shift >= 64 {
+							return ErrIntOverflowConsensus
+						}
+						if iNdEx >= l {
+							return io.ErrUnexpectedEOF
+						}
+						b := dAtA[iNdEx]
+						iNdEx++
+						v |= int(b&0x7F) << shift
+						if b < 0x80 {
+							break
+						}
+					}
+					m.Commits = append(m.Commits, bool(v != 0))
+				}
+			} else {
+				return fmt.Errorf("proto: wrong wireType = %d for field Commits", wireType)
 			}
 		default:
 			iNdEx = preIndex
