@@ -70,6 +70,9 @@ func queryCmd() *cobra.Command {
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "name:                %s\nid:                  %x\nowner:               %X\nmax bytes per block: %d\nregistered height:   %d\n",
 				r.Name, r.Id, r.Owner, r.MaxBytesPerBlock, r.RegisteredHeight)
+			if r.Atomic {
+				fmt.Fprintf(cmd.OutOrStdout(), "atomic:              yes (executor %s)\n", r.Executor)
+			}
 			return nil
 		},
 	}, &cobra.Command{
@@ -136,7 +139,7 @@ func queryCmd() *cobra.Command {
 			return printTxStatus(cmd, args[0])
 		},
 	})
-	cmd.AddCommand(forcedQueryCmd())
+	cmd.AddCommand(forcedQueryCmd(), bundleQueryCmd())
 	return cmd
 }
 

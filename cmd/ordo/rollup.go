@@ -24,7 +24,7 @@ func rollupCmd() *cobra.Command {
 		Use:   "rollup",
 		Short: "Run a rollup behind the SDK driver",
 	}
-	cmd.AddCommand(rollupKVCmd())
+	cmd.AddCommand(rollupKVCmd(), kvOpCmd())
 	return cmd
 }
 
@@ -36,6 +36,7 @@ func rollupKVCmd() *cobra.Command {
 		trustPrimary                             bool
 		minter                                   string
 		startHeight                              int64
+		atomic                                   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "kv",
@@ -106,7 +107,7 @@ which is acceptable on a localnet only.`,
 			fmt.Fprintf(out, "kv rollup %s: state in %s, applied through height %d\n", name, dir, applied)
 			logger := log.NewFilter(log.NewTMLogger(log.NewSyncWriter(cmd.ErrOrStderr())), log.AllowError())
 			d := &sdk.Driver{
-				Client:      sdk.NewClient(conn, &sdk.Verifier{ChainID: chainID, Rollup: tx.RollupIDFromName(name), Headers: lc}),
+				Client:      sdk.NewClient(conn, &sdk.Verifier{ChainID: chainID, Rollup: tx.RollupIDFromName(name), Headers: lc, Atomic: atomic}),
 				Exec:        state,
 				StartHeight: startHeight,
 				Logger:      logger,
@@ -133,6 +134,54 @@ which is acceptable on a localnet only.`,
 	f.StringSliceVar(&fund, "fund", nil, "genesis balance ADDRESS=AMOUNT (repeatable)")
 	f.StringVar(&minter, "minter", "", "genesis minter address (may Mint)")
 	f.Int64Var(&startHeight, "start-height", 1, "first Ordo height to execute on a fresh state")
+	f.BoolVar(&atomic, "atomic", false, "the rollup is registered atomic: apply bundle legs only on a COMMIT verdict (docs/spec/bundles.md)")
+	return cmd
+}
+
+// kvOpCmd is `ordo rollup kv-op`: encode one kv op as hex, for bundle legs
+// and rollup data (ordo tx bundle --leg-hex ROLLUP:HEX).
+func kvOpCmd() *cobra.Command {
+	var to string
+	var amount uint64
+	var key, value string
+	cmd := &cobra.Command{
+		Use:   "kv-op transfer|mint|put|delete",
+		Short: "Print the hex encoding of one kv rollup op (for --leg-hex and tx submit)",
+		Example: `  ordo rollup kv-op transfer --to <address> --amount 10
+  ordo tx bundle --from dev0 --leg-hex demo-a:$(ordo rollup kv-op transfer --to <address> --amount 10) --leg-hex demo-b:...`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var op kv.Op
+			switch args[0] {
+			case "transfer", "mint":
+				addr, err := tx.ParseAddress(to)
+				if err != nil {
+					return fmt.Errorf("--to: %w", err)
+				}
+				if args[0] == "transfer" {
+					op = kv.Transfer{To: addr, Amount: amount}
+				} else {
+					op = kv.Mint{To: addr, Amount: amount}
+				}
+			case "put":
+				op = kv.Put{Key: []byte(key), Value: []byte(value)}
+			case "delete":
+				op = kv.Delete{Key: []byte(key)}
+			default:
+				return fmt.Errorf("unknown op %q: want transfer, mint, put or delete", args[0])
+			}
+			b, err := kv.EncodeOp(op)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), hex.EncodeToString(b))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "recipient address (transfer, mint)")
+	cmd.Flags().Uint64Var(&amount, "amount", 0, "amount (transfer, mint)")
+	cmd.Flags().StringVar(&key, "key", "", "key (put, delete)")
+	cmd.Flags().StringVar(&value, "value", "", "value (put)")
 	return cmd
 }
 

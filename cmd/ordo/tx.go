@@ -13,6 +13,7 @@ import (
 	"github.com/ordolabs/ordo/internal/keyring"
 	sequencerv1 "github.com/ordolabs/ordo/proto/ordo/sequencer/v1"
 	txv1 "github.com/ordolabs/ordo/proto/ordo/tx/v1"
+	"github.com/ordolabs/ordo/rollup-adapters/kv"
 	"github.com/ordolabs/ordo/sequencer/api"
 	"github.com/ordolabs/ordo/sequencer/client"
 	"github.com/ordolabs/ordo/sequencer/tx"
@@ -86,16 +87,44 @@ func txCmd() *cobra.Command {
 	_ = transfer.MarkFlagRequired("to")
 	_ = transfer.MarkFlagRequired("amount")
 
-	var maxBytes uint64
+	var (
+		maxBytes uint64
+		atomic   bool
+		executor string
+		kvFund   []string
+		kvMinter string
+	)
 	register := &cobra.Command{
 		Use:   "register-rollup NAME",
 		Short: "Register a rollup; the signer becomes its owner",
-		Args:  cobra.ExactArgs(1),
+		Long: `Register a rollup; the signer becomes its owner.
+
+With --atomic the rollup takes part in atomic bundle execution
+(docs/spec/bundles.md): validators run its executor (--executor, today
+"kv") from the genesis given by --fund and --minter, and bundle legs for
+it take effect only when the bundle's verdict is COMMIT. Its adapters must
+run with the same genesis (ordo rollup kv --atomic --fund ... --minter ...).`,
+		Example: `  ordo tx register-rollup my-rollup --from dev0
+  ordo tx register-rollup swap-a --from dev0 --atomic --fund <address>=1000`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := tx.ValidateRollupName(args[0]); err != nil {
 				return err
 			}
-			if err := signAndSubmit(cmd, client.RegisterRollup(args[0], maxBytes)); err != nil {
+			action := client.RegisterRollup(args[0], maxBytes)
+			if atomic {
+				if executor != "kv" {
+					return fmt.Errorf("--executor %q: this version runs the kv executor only", executor)
+				}
+				g, err := kvGenesis(kvFund, kvMinter)
+				if err != nil {
+					return err
+				}
+				action = client.RegisterAtomicRollup(args[0], maxBytes, executor, kv.EncodeGenesis(g))
+			} else if len(kvFund) > 0 || kvMinter != "" {
+				return fmt.Errorf("--fund and --minter set an atomic rollup's executor genesis: add --atomic")
+			}
+			if err := signAndSubmit(cmd, action); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "rollup id: %s\n", tx.RollupIDFromName(args[0]))
@@ -103,6 +132,10 @@ func txCmd() *cobra.Command {
 		},
 	}
 	register.Flags().Uint64Var(&maxBytes, "max-bytes-per-block", 0, "cap on the rollup's data bytes per block (0: chain default)")
+	register.Flags().BoolVar(&atomic, "atomic", false, "register as atomic: validators run its executor and bundle legs apply only on COMMIT")
+	register.Flags().StringVar(&executor, "executor", "kv", "executor kind for --atomic")
+	register.Flags().StringSliceVar(&kvFund, "fund", nil, "kv executor genesis balance ADDRESS=AMOUNT (repeatable; with --atomic)")
+	register.Flags().StringVar(&kvMinter, "minter", "", "kv executor genesis minter address (with --atomic)")
 
 	status := &cobra.Command{
 		Use:   "status HASH",
