@@ -164,8 +164,17 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 			return nil, fmt.Errorf("genesis: max_block_tx_bytes %d exceeds what CometBFT's block.max_bytes %d leaves for txs with evidence.max_bytes %d (%d)", cs.Params.MaxBlockTxBytes, cp.Block.MaxBytes, evidence, limit)
 		}
 	}
-	for i := range cs.Rollups {
+	for i, r := range cs.Rollups {
 		cs.Rollups[i].RegisteredHeight = req.InitialHeight
+		if !r.Atomic {
+			continue
+		}
+		if a.kinds == nil {
+			return nil, fmt.Errorf("genesis: rollup %q is atomic, but this node runs no executors", r.Name)
+		}
+		if err := a.kinds.CheckGenesis(r.Executor, r.ExecutorGenesis); err != nil {
+			return nil, fmt.Errorf("genesis: atomic rollup %q: %w", r.Name, err)
+		}
 	}
 	appHash := GenesisCommitment(cs.Accounts, cs.Rollups).AppHash()
 	if _, stored, err := a.store.LastCommitted(); err != nil {

@@ -2,11 +2,13 @@ package consensus
 
 import (
 	"bytes"
+	"encoding/hex"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/cometbft/cometbft/libs/log"
 
+	"github.com/ordolabs/ordo/mempool"
 	"github.com/ordolabs/ordo/ordering"
 	consensusv1 "github.com/ordolabs/ordo/proto/ordo/consensus/v1"
 	sequencerv1 "github.com/ordolabs/ordo/proto/ordo/sequencer/v1"
@@ -265,4 +267,45 @@ func indexOf(block [][]byte, raw []byte) int {
 		}
 	}
 	return -1
+}
+
+// TestGenesisAtomicRollup: a genesis rollup can be atomic; InitChain checks
+// its executor genesis against the kinds this node runs, and refuses it
+// when the node runs none.
+func TestGenesisAtomicRollup(t *testing.T) {
+	g := testGenesis()
+	g.Rollups = append(g.Rollups, GenesisRollup{Name: "atom-g", Owner: alice.addr.String(), Atomic: true, Executor: "kv",
+		ExecutorGenesis: hex.EncodeToString(kv.EncodeGenesis(kv.Genesis{Balances: map[tx.Address]uint64{bob.addr: 5}}))})
+	initWith := func(kinds bool, g Genesis) error {
+		n := openNode(t, "", mempool.DefaultConfig())
+		if kinds {
+			n.app.SetExecutors(atomic.Kinds{}, nil)
+		}
+		_, err := n.app.InitChain(ctx, &abci.InitChainRequest{Time: genesisTime, ChainId: testChain, InitialHeight: 1, AppStateBytes: genesisBytes(t, g)})
+		if err == nil {
+			snap := n.store.Snapshot()
+			defer snap.Discard()
+			r, ok, rerr := snap.Rollup(tx.RollupIDFromName("atom-g"))
+			if rerr != nil || !ok || !r.Atomic || r.Executor != "kv" || r.RegisteredHeight != 1 {
+				t.Fatalf("genesis atomic rollup stored as %+v (%v, %v)", r, ok, rerr)
+			}
+		}
+		return err
+	}
+	if err := initWith(true, g); err != nil {
+		t.Fatalf("atomic genesis rollup refused: %v", err)
+	}
+	if err := initWith(false, g); err == nil {
+		t.Fatal("a node without executors accepted an atomic genesis rollup")
+	}
+	bad := g
+	bad.Rollups = append([]GenesisRollup{}, g.Rollups...)
+	bad.Rollups[len(bad.Rollups)-1].ExecutorGenesis = "09"
+	if err := initWith(true, bad); err == nil {
+		t.Fatal("an undecodable executor genesis was accepted")
+	}
+	bad.Rollups[len(bad.Rollups)-1] = GenesisRollup{Name: "atom-g", Owner: alice.addr.String(), Executor: "kv"}
+	if err := initWith(true, bad); err == nil {
+		t.Fatal("an executor without atomic was accepted")
+	}
 }

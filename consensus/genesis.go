@@ -82,6 +82,11 @@ type GenesisRollup struct {
 	Name             string `json:"name"`
 	Owner            string `json:"owner"`
 	MaxBytesPerBlock string `json:"max_bytes_per_block"`
+	// Atomic, Executor and ExecutorGenesis (hex) register the rollup as
+	// atomic (docs/spec/bundles.md), as a RegisterRollup tx would.
+	Atomic          bool   `json:"atomic,omitempty"`
+	Executor        string `json:"executor,omitempty"`
+	ExecutorGenesis string `json:"executor_genesis,omitempty"`
 }
 
 // Genesis bounds.
@@ -215,9 +220,18 @@ func ParseGenesis(chainID string, appState []byte) (*ChainState, error) {
 				return nil, fmt.Errorf("genesis rollups[%d].max_bytes_per_block: %w", i, err)
 			}
 		}
-		cs.Rollups = append(cs.Rollups, ledger.Rollup{
-			ID: tx.RollupIDFromName(r.Name), Name: r.Name, Owner: owner, MaxBytesPerBlock: maxBytes,
-		})
+		execGenesis, err := hex.DecodeString(r.ExecutorGenesis)
+		if err != nil {
+			return nil, fmt.Errorf("genesis rollups[%d].executor_genesis: %w", i, err)
+		}
+		if err := tx.ValidateExecutor(r.Atomic, r.Executor, execGenesis); err != nil {
+			return nil, fmt.Errorf("genesis rollups[%d]: %w", i, err)
+		}
+		rollup := ledger.Rollup{ID: tx.RollupIDFromName(r.Name), Name: r.Name, Owner: owner, MaxBytesPerBlock: maxBytes}
+		if r.Atomic {
+			rollup.Atomic, rollup.Executor, rollup.ExecutorGenesis = true, r.Executor, execGenesis
+		}
+		cs.Rollups = append(cs.Rollups, rollup)
 	}
 	sort.Slice(cs.Accounts, func(i, j int) bool {
 		return bytes.Compare(cs.Accounts[i].Address[:], cs.Accounts[j].Address[:]) < 0

@@ -128,7 +128,7 @@ func decodeAction(a *txv1.Action) (Action, error) {
 		if err := ValidateRollupName(r.Name); err != nil {
 			return nil, err
 		}
-		if err := validateExecutor(r.Atomic, r.Executor, r.ExecutorGenesis); err != nil {
+		if err := ValidateExecutor(r.Atomic, r.Executor, r.ExecutorGenesis); err != nil {
 			return nil, err
 		}
 		return &RegisterRollup{Name: r.Name, MaxBytesPerBlock: r.MaxBytesPerBlock,
@@ -239,10 +239,10 @@ func requireCanonical(raw []byte, env marshaler, bodyRaw []byte, body marshaler)
 // MaxExecutorKindLen bounds an executor kind's name.
 const MaxExecutorKindLen = 32
 
-// validateExecutor checks the form of a registration's executor fields: an
+// ValidateExecutor checks the form of a registration's executor fields: an
 // atomic rollup names a kind of 1-32 characters of [a-z0-9-]; a rollup
 // that is not atomic has neither kind nor genesis.
-func validateExecutor(atomic bool, kind string, genesis []byte) error {
+func ValidateExecutor(atomic bool, kind string, genesis []byte) error {
 	if !atomic {
 		if kind != "" || len(genesis) != 0 {
 			return detail("register_rollup: executor and executor_genesis are only for atomic rollups")
