@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,7 +21,10 @@ const DemoBalance = 1_000_000
 
 // DemoRollup is one kv rollup instance running behind the SDK driver.
 type DemoRollup struct {
-	Name   string
+	Name string
+	// Atomic is set for a rollup registered atomic: its adapter applies
+	// bundle legs by their verdicts.
+	Atomic bool
 	KV     *kv.Rollup
 	Driver *sdk.Driver
 	conn   *RollupConn
@@ -67,7 +71,8 @@ func (n *Network) StartDemo(ctx context.Context, dir string, logger log.Logger) 
 			d.Stop()
 			return nil, fmt.Errorf("demo rollup %s: %w", name, err)
 		}
-		r := &DemoRollup{Name: name, KV: state, conn: conn, Driver: &sdk.Driver{
+		conn.Verifier.Atomic = slices.Contains(n.Opts.AtomicRollups, name)
+		r := &DemoRollup{Name: name, Atomic: conn.Verifier.Atomic, KV: state, conn: conn, Driver: &sdk.Driver{
 			Client: conn.Client, Exec: state, Backoff: 500 * time.Millisecond,
 			Logger: logger.With("rollup", name),
 		}}

@@ -6,6 +6,7 @@ package testnet
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/ordolabs/ordo/consensus"
 	"github.com/ordolabs/ordo/internal/keyring"
+	"github.com/ordolabs/ordo/rollup-adapters/kv"
 	"github.com/ordolabs/ordo/sequencer/client"
 	"github.com/ordolabs/ordo/sequencer/node"
 	"github.com/ordolabs/ordo/sequencer/tx"
@@ -51,6 +53,10 @@ type Options struct {
 	DevBalance  uint64
 	// Rollups registered at genesis (default "demo-a", "demo-b").
 	Rollups []string
+	// AtomicRollups are those of Rollups registered atomic
+	// (docs/spec/bundles.md), with the kv executor from KVGenesis; the
+	// demo runs their adapters in atomic mode.
+	AtomicRollups []string
 	// RollupMaxBytes sets per-block byte caps for some of Rollups (others
 	// use the chain default).
 	RollupMaxBytes map[string]uint64
@@ -193,6 +199,10 @@ func Setup(o Options) (*Network, error) {
 		gr := consensus.GenesisRollup{Name: r, Owner: n.DevKeys[0].Address().String()}
 		if c, ok := o.RollupMaxBytes[r]; ok {
 			gr.MaxBytesPerBlock = strconv.FormatUint(c, 10)
+		}
+		if slices.Contains(o.AtomicRollups, r) {
+			gr.Atomic, gr.Executor = true, "kv"
+			gr.ExecutorGenesis = hex.EncodeToString(kv.EncodeGenesis(n.KVGenesis()))
 		}
 		gen.Rollups = append(gen.Rollups, gr)
 	}

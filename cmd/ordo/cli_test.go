@@ -140,11 +140,31 @@ func TestLocalnetSubmitQuery(t *testing.T) {
 		}
 	}
 
-	// A bundle with a leg for each demo rollup commits as one tx.
-	bundled := ordo("tx", "bundle", "--home", dir+"/client", "--node", node, "--from", "dev2",
-		"--leg", "demo-a:leg-a", "--leg", "demo-b:leg-b")
-	if !strings.Contains(bundled, "committed at height") {
-		t.Fatalf("tx bundle:\n%s", bundled)
+	// Bundles across the (atomic) demo rollups: legs that are kv transfers
+	// commit; legs that are not kv ops fail on both rollups and abort.
+	verdictOf := func(bundled string) string {
+		t.Helper()
+		m := regexp.MustCompile(`tx hash: ([0-9A-F]{64})[\s\S]*committed at height`).FindStringSubmatch(bundled)
+		if m == nil {
+			t.Fatalf("tx bundle did not commit:\n%s", bundled)
+		}
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			q := ordo("query", "bundle", m[1], "--node", node)
+			if v := regexp.MustCompile(`verdict:\s+(\w+)`).FindStringSubmatch(q); v != nil && v[1] != "pending" {
+				return v[1]
+			} else if time.Now().After(deadline) {
+				t.Fatalf("bundle %s not decided:\n%s", m[1], q)
+			}
+		}
+	}
+	if v := verdictOf(ordo("tx", "bundle", "--home", dir+"/client", "--node", node, "--from", "dev2",
+		"--leg", "demo-a:leg-a", "--leg", "demo-b:leg-b")); v != "abort" {
+		t.Fatalf("bundle of non-ops: verdict %s, want abort", v)
+	}
+	op := strings.TrimSpace(ordo("rollup", "kv-op", "transfer", "--to", "0000000000000000000000000000000000000001", "--amount", "7"))
+	if v := verdictOf(ordo("tx", "bundle", "--home", dir+"/client", "--node", node, "--from", "dev2",
+		"--leg-hex", "demo-a:"+op, "--leg-hex", "demo-b:"+op)); v != "commit" {
+		t.Fatalf("bundle of two payments: verdict %s, want commit", v)
 	}
 
 	// Forced inclusion: dev1 sends through the localnet's L1 inbox only.

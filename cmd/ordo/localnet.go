@@ -31,7 +31,8 @@ func localnetCmd() *cobra.Command {
 		Long: `Run a local Ordo network: N validators as separate ordo processes on
 127.0.0.1 to 127.0.0.N (RPC 26657, P2P 26656, gRPC 9090, metrics 26660 on
 each address), with funded dev accounts (keys dev0, dev1, ... in
-<dir>/client) and the demo rollups demo-a and demo-b registered at genesis.
+<dir>/client) and the demo rollups demo-a and demo-b registered at genesis
+as atomic kv rollups (bundles across them commit or abort as a whole).
 An in-process go-ethereum L1 (JSON-RPC 127.0.0.1:8545, beacon API
 127.0.0.1:5052) carries the L1 inbox (forced inclusion: ordo tx force),
 and with --da ethereum the DA batches as blob transactions. By default a
@@ -55,6 +56,7 @@ The folder is recreated on every run. Ctrl-C stops every validator.`,
 			net, err := testnet.Setup(testnet.Options{
 				Validators: validators, Dir: dir, Binary: bin, FixedPorts: true, FirstIP: firstIP,
 				BlockInterval: interval, Progress: out, DA: daBackend, L1Inbox: true,
+				Rollups: []string{"demo-a", "demo-b"}, AtomicRollups: []string{"demo-a", "demo-b"},
 			})
 			if err != nil {
 				return err
@@ -109,8 +111,15 @@ func printSummary(out io.Writer, net *testnet.Network) {
 		names = append(names, k.Name)
 	}
 	fmt.Fprintf(out, "\ndev account keys (%s) are in %s\n", strings.Join(names, ", "), net.ClientHome)
-	fmt.Fprintf(out, "rollups: %s\n\ntry, in another terminal:\n", strings.Join(net.Opts.Rollups, ", "))
-	fmt.Fprintf(out, "  ordo tx submit --home %s --node %s --from dev0 --rollup %s --data hello\n", net.ClientHome, net.Validators[0].GRPCAddr, net.Opts.Rollups[0])
+	fmt.Fprintf(out, "rollups: %s (atomic: %s; kv rollups, every dev account funded with %d)\n\ntry, in another terminal:\n",
+		strings.Join(net.Opts.Rollups, ", "), strings.Join(net.Opts.AtomicRollups, ", "), testnet.DemoBalance)
+	fmt.Fprintf(out, "  ordo tx submit --home %s --node %s --from dev0 --rollup %s --data-hex $(ordo rollup kv-op put --key hello --value world)\n", net.ClientHome, net.Validators[0].GRPCAddr, net.Opts.Rollups[0])
+	if len(net.Opts.Rollups) >= 2 && len(net.DevKeys) >= 2 {
+		to := net.DevKeys[1].Address()
+		fmt.Fprintf(out, "  ordo tx bundle --home %s --node %s --from dev0 --leg-hex %s:$(ordo rollup kv-op transfer --to %s --amount 10) --leg-hex %s:$(ordo rollup kv-op transfer --to %s --amount 10)\n",
+			net.ClientHome, net.Validators[0].GRPCAddr, net.Opts.Rollups[0], to, net.Opts.Rollups[1], to)
+		fmt.Fprintf(out, "  ordo query bundle HASH --node %s   # COMMIT; with --amount %d on one leg: ABORT, neither rollup moves funds\n", net.Validators[0].GRPCAddr, testnet.DemoBalance+1)
+	}
 	fmt.Fprintf(out, "  ordo query block HEIGHT --node %s\n", net.Validators[0].GRPCAddr)
 	if net.L1RPC() != "" {
 		fmt.Fprintf(out, "  ordo tx force --home %s --node %s --from dev1 --rollup %s --data via-L1 --l1-rpc %s\n", net.ClientHome, net.Validators[0].GRPCAddr, net.Opts.Rollups[0], net.L1RPC())
