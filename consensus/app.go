@@ -172,6 +172,9 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 		if a.kinds == nil {
 			return nil, fmt.Errorf("genesis: rollup %q is atomic, but this node runs no executors", r.Name)
 		}
+		if ve := cs.Params.VoteExtensionsHeight; ve <= 0 || ve > req.InitialHeight {
+			return nil, fmt.Errorf("genesis: atomic rollup %q needs vote extensions from the initial height (feature.vote_extensions_enable_height %d, initial height %d)", r.Name, ve, req.InitialHeight)
+		}
 		if err := a.kinds.CheckGenesis(r.Executor, r.ExecutorGenesis); err != nil {
 			return nil, fmt.Errorf("genesis: atomic rollup %q: %w", r.Name, err)
 		}

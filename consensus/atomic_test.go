@@ -31,6 +31,7 @@ func atomicCluster(t *testing.T) *cluster {
 	c := newCluster(t, g, 10, 10, 10, 10)
 	for _, n := range c.nodes {
 		r := atomic.NewRunner(t.TempDir(), n.store, log.NewNopLogger())
+		r.Start() // executors also advance in the background after each commit
 		t.Cleanup(func() { r.Close() })
 		n.app.SetExecutors(atomic.Kinds{}, r)
 	}
@@ -138,7 +139,7 @@ func TestAtomicBundleVerdicts(t *testing.T) {
 	}
 	exts2 := c.extendAll(t, 2, block2)
 	for i, e := range exts2 {
-		if got := outcomesOf(t, e); !bytes.Equal(got, []byte{byte(ordering.OutcomeFail), byte(ordering.OutcomeSuccess)}) {
+		if got := outcomesOf(t, e); !bytes.Equal(got, ordering.PackOutcomes([]byte{byte(ordering.OutcomeFail), byte(ordering.OutcomeSuccess)})) {
 			t.Fatalf("node %d reports outcomes %v, want [fail success]", i, got)
 		}
 	}
@@ -174,7 +175,7 @@ func TestAtomicBundleVerdicts(t *testing.T) {
 	// honest verdict is ABORT, and a proposer's COMMIT is rejected.
 	weak := append([][]byte{}, exts2...)
 	weak[2] = withOutcomes(t, exts2[2], nil)
-	weak[3] = withOutcomes(t, exts2[3], []byte{byte(ordering.OutcomeUnknown), byte(ordering.OutcomeUnknown)})
+	weak[3] = withOutcomes(t, exts2[3], ordering.PackOutcomes([]byte{byte(ordering.OutcomeUnknown), byte(ordering.OutcomeUnknown)}))
 	localW, lastW := buildCommit(t, c.vals, 2, 0, allCommit(4), weak)
 	blockW := c.prepare(t, 3, 1, localW, 1<<20)
 	wantW := &consensusv1.BundleVerdicts{Height: 2, TxIndexes: want.TxIndexes, Commits: []bool{false, false}}
@@ -189,6 +190,18 @@ func TestAtomicBundleVerdicts(t *testing.T) {
 	commitW := append([][]byte{}, blockW...)
 	commitW[1] = verdictsTx(t, want)
 	rejectedByAll("COMMIT without > 2/3 success", commitW, lastW)
+
+	// A proposer padding E with an oversize outcome vector (its own vote,
+	// which no other validator's VerifyVoteExtension accepts) is rejected.
+	padded := append([][]byte{}, exts2...)
+	padded[0] = withOutcomes(t, exts2[0], bytes.Repeat([]byte{0}, MaxReportedBundles))
+	if st, _ := c.nodes[1].app.VerifyVoteExtension(ctx, &abci.VerifyVoteExtensionRequest{Hash: blockHash(2), ValidatorAddress: c.vals[0].addr, Height: 2, VoteExtension: padded[0]}); st.Status != abci.VERIFY_VOTE_EXTENSION_STATUS_REJECT {
+		t.Fatal("VerifyVoteExtension accepts an oversize outcome vector")
+	}
+	localP, lastP := buildCommit(t, c.vals, 2, 0, allCommit(4), padded)
+	blockP := append([][]byte{}, block3...)
+	blockP[0] = mustEncodeExtCommit(t, localP)
+	rejectedByAll("E padded with outcomes", blockP, lastP)
 
 	// Decide the honest block 3 and check the bundle status records.
 	for i := range c.nodes {
@@ -226,7 +239,7 @@ func TestAtomicBundleVerdicts(t *testing.T) {
 	}
 	exts4 := c.extendAll(t, 4, block4)
 	for i, e := range exts4 {
-		if got := outcomesOf(t, e); !bytes.Equal(got, []byte{byte(ordering.OutcomeSuccess)}) {
+		if got := outcomesOf(t, e); !bytes.Equal(got, ordering.PackOutcomes([]byte{byte(ordering.OutcomeSuccess)})) {
 			t.Fatalf("node %d reports %v for b3, want [success] (b1 aborted, b2 committed)", i, got)
 		}
 	}
@@ -276,12 +289,13 @@ func TestGenesisAtomicRollup(t *testing.T) {
 	g := testGenesis()
 	g.Rollups = append(g.Rollups, GenesisRollup{Name: "atom-g", Owner: alice.addr.String(), Atomic: true, Executor: "kv",
 		ExecutorGenesis: hex.EncodeToString(kv.EncodeGenesis(kv.Genesis{Balances: map[tx.Address]uint64{bob.addr: 5}}))})
+	ve := int64(1)
 	initWith := func(kinds bool, g Genesis) error {
 		n := openNode(t, "", mempool.DefaultConfig())
 		if kinds {
 			n.app.SetExecutors(atomic.Kinds{}, nil)
 		}
-		_, err := n.app.InitChain(ctx, &abci.InitChainRequest{Time: genesisTime, ChainId: testChain, InitialHeight: 1, AppStateBytes: genesisBytes(t, g)})
+		_, err := n.app.InitChain(ctx, &abci.InitChainRequest{Time: genesisTime, ChainId: testChain, InitialHeight: 1, AppStateBytes: genesisBytes(t, g), ConsensusParams: veParams(ve)})
 		if err == nil {
 			snap := n.store.Snapshot()
 			defer snap.Discard()
@@ -298,6 +312,11 @@ func TestGenesisAtomicRollup(t *testing.T) {
 	if err := initWith(false, g); err == nil {
 		t.Fatal("a node without executors accepted an atomic genesis rollup")
 	}
+	ve = 2 // vote extensions from height 2: an atomic genesis rollup would miss verdicts
+	if err := initWith(true, g); err == nil {
+		t.Fatal("an atomic genesis rollup was accepted without vote extensions from the initial height")
+	}
+	ve = 1
 	bad := g
 	bad.Rollups = append([]GenesisRollup{}, g.Rollups...)
 	bad.Rollups[len(bad.Rollups)-1].ExecutorGenesis = "09"
@@ -308,4 +327,13 @@ func TestGenesisAtomicRollup(t *testing.T) {
 	if err := initWith(true, bad); err == nil {
 		t.Fatal("an executor without atomic was accepted")
 	}
+}
+
+func mustEncodeExtCommit(t *testing.T, ext abci.ExtendedCommitInfo) []byte {
+	t.Helper()
+	b, err := encodeExtCommit(ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -44,9 +44,34 @@ func (a *App) SetExecutors(kinds ledger.ExecutorKinds, sim BundleSimulator) {
 	a.params.Executors = kinds
 }
 
-// maxOutcomes bounds a vote extension's outcome vector: a bundle tx is
-// longer than 64 bytes, so a block holds fewer bundles than this.
-func maxOutcomes(p ledger.Params) int { return int(p.MaxBlockTxBytes/64) + 1 }
+// MaxReportedBundles is how many atomic bundles of a block validators
+// report on (the first ones, in block order). Any later atomic bundle of
+// the block is aborted without reports: it keeps vote extensions, and E,
+// small whatever the block holds (docs/spec/bundles.md).
+const MaxReportedBundles = 1024
+
+// maxOutcomeBytes bounds the packed outcome vector of one extension with
+// its protobuf framing, for the genesis bound on E (MaxExtCommitBytes).
+const maxOutcomeBytes = (MaxReportedBundles+3)/4 + 6
+
+// checkOutcomeBounds is ProcessProposal's check of E's outcome vectors
+// (VerifyVoteExtension's rule): each committed vote's packed outcomes fit
+// the bound, so a proposer cannot pad E with its own oversize extension.
+func checkOutcomeBounds(ext abci.ExtendedCommitInfo, maxBundles int) error {
+	for i, v := range ext.Votes {
+		if v.BlockIdFlag != cmtproto.BlockIDFlagCommit {
+			continue
+		}
+		var ve consensusv1.VoteExtension
+		if err := ve.Unmarshal(v.VoteExtension); err != nil {
+			return fmt.Errorf("vote %d: %w", i, err)
+		}
+		if !ordering.ValidPackedOutcomes(ve.BundleOutcomes, maxBundles) {
+			return fmt.Errorf("vote %d: bundle outcomes of %d bytes out of bounds or malformed", i, len(ve.BundleOutcomes))
+		}
+	}
+	return nil
+}
 
 // indexedTx is a decoded user tx at its position in the block.
 type indexedTx struct {
@@ -135,11 +160,34 @@ func scanBundles(reg rollupReader, height int64, txs []indexedTx, withSteps bool
 			}
 		}
 	}
+	out.steps = stepsForBundles(out.steps)
 	return out, nil
 }
 
+// stepsForBundles keeps the steps that can change an outcome: the bundles,
+// and the ordinary items of rollups some bundle has a leg on (in order).
+// Items of atomic rollups no bundle touches are left to the executors'
+// background catch-up.
+func stepsForBundles(steps []atomic.Step) []atomic.Step {
+	touched := make(map[tx.RollupID]bool)
+	for _, s := range steps {
+		if s.Bundle {
+			for _, it := range s.Items {
+				touched[it.Rollup] = true
+			}
+		}
+	}
+	out := steps[:0]
+	for _, s := range steps {
+		if s.Bundle || touched[s.Items[0].Rollup] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // bundleOutcomes is ExtendVote's report on block height's atomic bundles:
-// one ordering.Outcome per bundle, or nil when the block has none, this
+// one ordering.Outcome per bundle, packed, or nil when the block has none, this
 // validator runs no executors, or they failed (unknown: it then does not
 // count towards any verdict).
 func (a *App) bundleOutcomes(ctx context.Context, height int64, raws [][]byte) []byte {
@@ -177,7 +225,7 @@ func (a *App) bundleOutcomes(ctx context.Context, height int64, raws [][]byte) [
 		a.logger.Error("atomic executors could not report on the block's bundles (reporting unknown)", "height", height, "bundles", len(scan.atomic), "err", err)
 		return nil
 	}
-	return out
+	return ordering.PackOutcomes(out[:min(len(out), MaxReportedBundles)])
 }
 
 // outcomeReports extracts the bundle outcomes from E's committed votes.
@@ -204,7 +252,9 @@ func (a *App) planVerdicts(snap *state.Snapshot, height int64, ext abci.Extended
 	if err != nil || !ok {
 		return nil, err
 	}
-	commits := ordering.DecideVerdicts(len(list.TxIndexes), outcomeReports(ext), a.vals.total)
+	reported := min(len(list.TxIndexes), MaxReportedBundles)
+	commits := ordering.DecideVerdicts(reported, outcomeReports(ext), a.vals.total)
+	commits = append(commits, make([]bool, len(list.TxIndexes)-reported)...) // ABORT beyond the reported ones
 	return &consensusv1.BundleVerdicts{Height: height - 1, TxIndexes: list.TxIndexes, Commits: commits}, nil
 }
 

@@ -65,6 +65,9 @@ func (a *App) admitDecoded(t *tx.Tx) error {
 	}
 	for _, act := range t.Actions {
 		if r, ok := act.(*tx.RegisterRollup); ok && r.Atomic {
+			if a.params.VoteExtensionsHeight <= 0 {
+				return tx.Errorf(tx.ErrInvalidAction, "atomic rollups need vote extensions, which this chain does not enable")
+			}
 			if a.params.Executors == nil {
 				return tx.Errorf(tx.ErrInvalidAction, "this chain runs no executors for atomic rollups")
 			}

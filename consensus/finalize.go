@@ -68,7 +68,13 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			results[i] = &abci.ExecTxResult{Code: abci.CodeTypeOK, Log: "L1 inbox import"}
 			continue
 		}
-		if (i == 1 || i == 2) && verdicts == nil && a.extensionsExpected(req.Height) && commitment.IsVerdictsTx(raw) {
+		// The verdicts come right after E and the L1 import (if any), as
+		// ProcessProposal requires.
+		verdictsAt := 1
+		if l1Import != nil {
+			verdictsAt = 2
+		}
+		if i == verdictsAt && a.extensionsExpected(req.Height) && commitment.IsVerdictsTx(raw) {
 			bt.System = true
 			verdicts = raw
 			results[i] = &abci.ExecTxResult{Code: abci.CodeTypeOK, Log: "bundle verdicts"}
@@ -156,6 +162,9 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 		}
 	}
 	a.pool.SetHeight(fin.pending.Height)
+	if n, ok := a.sim.(interface{ Notify(int64) }); ok {
+		n.Notify(fin.pending.Height) // advance the executors in the background
+	}
 	snap := a.store.Snapshot()
 	defer snap.Discard()
 	evicted, err := a.pool.Update(fin.hashes, fin.touched, snap.Account)

@@ -108,9 +108,10 @@ const (
 
 // MaxExtCommitBytes bounds the injected vote-extension tx (E) for a
 // validator set of n with the given max_report_entries and inclusion-list
-// budget (0 when lists are off).
+// budget (0 when lists are off); every extension may also carry the
+// outcomes of MaxReportedBundles atomic bundles.
 func MaxExtCommitBytes(validators, reportEntries int, listBytes int64) int64 {
-	return int64(len(extCommitMagic)) + int64(validators)*(int64(reportEntries)*maxReportEntryBytes+extOverheadBytes+listBytes)
+	return int64(len(extCommitMagic)) + int64(validators)*(int64(reportEntries)*maxReportEntryBytes+extOverheadBytes+listBytes+maxOutcomeBytes)
 }
 
 // FitReportEntries lowers max_list_bytes, if needed, so that every
@@ -127,7 +128,7 @@ func FitReportEntries(p *GenesisParams, validators int) {
 		}
 	}
 	budget := p.MaxBlockTxBytes/2 - int64(len(extCommitMagic))
-	perVal := budget/int64(validators) - extOverheadBytes - listBudget(p.Inclusion)
+	perVal := budget/int64(validators) - extOverheadBytes - listBudget(p.Inclusion) - maxOutcomeBytes
 	if fit := int(perVal / maxReportEntryBytes); fit < p.Fair.MaxReportEntries {
 		p.Fair.MaxReportEntries = max(fit, 1)
 	}

@@ -127,6 +127,9 @@ func (a *App) ProcessProposal(ctx context.Context, req *abci.ProcessProposalRequ
 		if err != nil {
 			return reject(tx.Errorf(tx.ErrBlockRule, "vote extensions: %v", err))
 		}
+		if err := checkOutcomeBounds(ext, MaxReportedBundles); err != nil {
+			return reject(tx.Errorf(tx.ErrBlockRule, "vote extensions: %v", err))
+		}
 		if a.params.Fair.Enabled {
 			if fair, err = a.fairInput(reporters); err != nil {
 				return nil, err
@@ -185,7 +188,9 @@ func (a *App) ProcessProposal(ctx context.Context, req *abci.ProcessProposalRequ
 	in := a.orderingInput(snap, req.Height, req.ProposerAddress)
 	in.Fair = fair
 	in.Listed = listed
-	in.MaxBlockBytes = budget
+	// System txs took the whole budget (with no user txs, checked above):
+	// no room is left, and 0 would read as "unbounded".
+	in.MaxBlockBytes = max(budget, 1)
 	if err := ordering.Check(in, txs); err != nil {
 		if tx.CodeOf(err) == tx.ErrInternal.Code {
 			return nil, err

@@ -101,8 +101,8 @@ func (a *App) verifyExtension(b []byte) error {
 	if err := checkListBudget(a.params.Inclusion, ve.InclusionList); err != nil {
 		return err
 	}
-	if !ordering.ValidOutcomes(ve.BundleOutcomes, maxOutcomes(a.params)) {
-		return fmt.Errorf("bundle outcomes: %d entries (at most %d), each 0, 1 or 2", len(ve.BundleOutcomes), maxOutcomes(a.params))
+	if max := MaxReportedBundles; !ordering.ValidPackedOutcomes(ve.BundleOutcomes, max) {
+		return fmt.Errorf("bundle outcomes: %d bytes (at most %d outcomes, 2 bits each, each 0, 1 or 2)", len(ve.BundleOutcomes), max)
 	}
 	if ve.L1Finalized != 0 && !a.params.Inbox.Enabled {
 		return fmt.Errorf("L1 finalized head %d reported while the L1 inbox is off", ve.L1Finalized)

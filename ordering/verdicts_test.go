@@ -50,7 +50,7 @@ func TestDecideVerdictsSafety(t *testing.T) {
 				for j := range out {
 					out[j] = byte(rng.Intn(3))
 				}
-				reports = append(reports, OutcomeReport{Power: powers[i], Outcomes: out})
+				reports = append(reports, OutcomeReport{Power: powers[i], Outcomes: PackOutcomes(out)})
 				continue
 			}
 			switch rng.Intn(6) {
@@ -58,7 +58,7 @@ func TestDecideVerdictsSafety(t *testing.T) {
 			case 1:
 				reports = append(reports, OutcomeReport{Power: powers[i]}) // unknown
 			default:
-				reports = append(reports, OutcomeReport{Power: powers[i], Outcomes: append([]byte(nil), honest...)})
+				reports = append(reports, OutcomeReport{Power: powers[i], Outcomes: PackOutcomes(honest)})
 			}
 		}
 		got := DecideVerdicts(n, reports, total)
@@ -91,7 +91,7 @@ func TestDecideVerdictsLiveness(t *testing.T) {
 		for v := 0; v < 1+rng.Intn(6); v++ {
 			p := 1 + int64(rng.Intn(5))
 			total += p
-			reports = append(reports, OutcomeReport{Power: p, Outcomes: honest})
+			reports = append(reports, OutcomeReport{Power: p, Outcomes: PackOutcomes(honest)})
 		}
 		got := DecideVerdicts(n, reports, total)
 		for i := range got {
@@ -120,6 +120,9 @@ func TestDecideVerdictsRule(t *testing.T) {
 		{"no bundles", 0, []OutcomeReport{{1, nil}}, []bool{}},
 	}
 	for _, c := range cases {
+		for i := range c.reports {
+			c.reports[i].Outcomes = PackOutcomes(c.reports[i].Outcomes)
+		}
 		got := DecideVerdicts(c.n, c.reports, 4)
 		if len(got) != len(c.want) {
 			t.Fatalf("%s: %v", c.name, got)
@@ -131,7 +134,40 @@ func TestDecideVerdictsRule(t *testing.T) {
 			}
 		}
 	}
-	if !ValidOutcomes([]byte{0, 1, 2}, 3) || ValidOutcomes([]byte{3}, 3) || ValidOutcomes([]byte{0, 0}, 1) {
-		t.Error("ValidOutcomes")
+	if !ValidPackedOutcomes(PackOutcomes([]byte{0, 1, 2}), 3) || ValidPackedOutcomes([]byte{3}, 3) || ValidPackedOutcomes([]byte{0, 0}, 4) {
+		t.Error("ValidPackedOutcomes")
+	}
+}
+
+// TestPackOutcomes: packing round-trips, and only the canonical packing of
+// the right count unpacks.
+func TestPackOutcomes(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	for iter := 0; iter < 1000; iter++ {
+		o := make([]byte, rng.Intn(20))
+		for i := range o {
+			o[i] = byte(rng.Intn(3))
+		}
+		p := PackOutcomes(o)
+		back, ok := UnpackOutcomes(p, len(o))
+		if !ok || string(back) != string(o) {
+			t.Fatalf("round trip of %v: %v %v", o, back, ok)
+		}
+		if !ValidPackedOutcomes(p, len(o)) {
+			t.Fatalf("packing of %v is not valid", o)
+		}
+		if _, ok := UnpackOutcomes(p, len(o)+4); ok {
+			t.Fatalf("%v unpacked as %d outcomes", o, len(o)+4)
+		}
+		if len(o)%4 != 0 {
+			bad := append([]byte(nil), p...)
+			bad[len(bad)-1] |= 1 << 6 // a padding bit (or a 4th outcome slot)
+			if _, ok := UnpackOutcomes(bad, len(o)); ok {
+				t.Fatalf("non-zero padding accepted for %v", o)
+			}
+		}
+	}
+	if _, ok := UnpackOutcomes([]byte{3}, 1); ok {
+		t.Fatal("outcome 3 accepted")
 	}
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/hex"
 	"fmt"
 	"os/signal"
@@ -8,12 +10,14 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/cometbft/cometbft/libs/log"
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	sequencerv1 "github.com/ordolabs/ordo/proto/ordo/sequencer/v1"
 	"github.com/ordolabs/ordo/rollup-adapters/kv"
 	"github.com/ordolabs/ordo/rollup-adapters/sdk"
 	"github.com/ordolabs/ordo/sequencer/tx"
@@ -99,6 +103,9 @@ which is acceptable on a localnet only.`,
 				return err
 			}
 			defer conn.Close()
+			if err := checkRegistration(ctx, conn, name, atomic, genesis); err != nil {
+				return err
+			}
 			out := cmd.OutOrStdout()
 			applied, err := state.AppliedHeight()
 			if err != nil {
@@ -211,4 +218,27 @@ func kvGenesis(fund []string, minter string) (kv.Genesis, error) {
 		g.Minter = a
 	}
 	return g, nil
+}
+
+// checkRegistration refuses to run an adapter whose mode or genesis differs
+// from the rollup's registration: an atomic rollup's adapter must apply
+// verdicts (--atomic) from the executor genesis validators simulate.
+func checkRegistration(ctx context.Context, conn grpc.ClientConnInterface, name string, atomic bool, g kv.Genesis) error {
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	r, err := sequencerv1.NewQueryServiceClient(conn).Rollup(cctx, &sequencerv1.RollupRequest{Rollup: name})
+	if err != nil {
+		return fmt.Errorf("reading rollup %s's registration: %w", name, err)
+	}
+	switch {
+	case r.Atomic && !atomic:
+		return fmt.Errorf("rollup %s is registered atomic: run the adapter with --atomic (and the registration's --fund/--minter)", name)
+	case !r.Atomic && atomic:
+		return fmt.Errorf("rollup %s is not registered atomic: drop --atomic", name)
+	case r.Atomic && r.Executor != "kv":
+		return fmt.Errorf("rollup %s runs executor %q, not kv", name, r.Executor)
+	case r.Atomic && !bytes.Equal(r.ExecutorGenesis, kv.EncodeGenesis(g)):
+		return fmt.Errorf("rollup %s: --fund/--minter differ from the executor genesis it was registered with (validators simulate that one)", name)
+	}
+	return nil
 }

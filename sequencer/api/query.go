@@ -84,7 +84,7 @@ func (s *Server) Rollup(_ context.Context, req *sequencerv1.RollupRequest) (*seq
 	return &sequencerv1.RollupResponse{
 		Id: r.ID[:], Name: r.Name, Owner: r.Owner[:],
 		MaxBytesPerBlock: s.b.Params().RollupCap(r), RegisteredHeight: r.RegisteredHeight,
-		Atomic: r.Atomic, Executor: r.Executor,
+		Atomic: r.Atomic, Executor: r.Executor, ExecutorGenesis: r.ExecutorGenesis,
 	}, nil
 }
 

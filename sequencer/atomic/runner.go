@@ -21,11 +21,14 @@ import (
 
 // Runner runs one executor per atomic rollup for a validator, each in its
 // own store under a directory, and answers consensus.BundleSimulator.
-// Executors are opened on first use and advanced lazily: before reporting
-// on block h, each involved executor applies the committed blocks up to
-// h-2 with their committed verdicts (durably, exactly once), then block
-// h-1 with the verdicts block h carries (in memory), then tries block h.
-// Safe for concurrent use.
+//
+// Before reporting on block h, each executor involved applies the
+// committed blocks up to h-2 with their committed verdicts (durably,
+// exactly once), then block h-1 with the verdicts block h carries (in
+// memory), then tries block h. So that ExtendVote finds them (almost) up to
+// date, a background worker started by Start advances every atomic
+// rollup's executor after each committed block (Notify), one height at a
+// time, taking the lock per height. Safe for concurrent use.
 type Runner struct {
 	dir    string
 	store  *state.Store
@@ -34,19 +37,115 @@ type Runner struct {
 	mu     sync.Mutex
 	execs  map[tx.RollupID]Executor
 	closed bool
+
+	notify chan int64
+	stop   context.CancelFunc
+	done   chan struct{}
 }
 
 // NewRunner returns a runner keeping executor stores under dir, reading
 // committed blocks and verdicts from store.
 func NewRunner(dir string, store *state.Store, logger log.Logger) *Runner {
-	return &Runner{dir: dir, store: store, logger: logger, execs: make(map[tx.RollupID]Executor)}
+	return &Runner{dir: dir, store: store, logger: logger, execs: make(map[tx.RollupID]Executor),
+		notify: make(chan int64, 1)}
+}
+
+// Start runs the background worker that advances executors after each
+// Notify, until Close.
+func (r *Runner) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	r.stop, r.done = cancel, make(chan struct{})
+	go func() {
+		defer close(r.done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case h := <-r.notify:
+				// Verdicts of h-1 are in block h: everything up to h-1 can
+				// be applied durably.
+				if err := r.Advance(ctx, h-1); err != nil && ctx.Err() == nil {
+					r.logger.Error("advancing atomic executors", "to", h-1, "err", err)
+				}
+			}
+		}
+	}()
+}
+
+// Notify tells the worker that height committed; it never blocks (a
+// pending notification is replaced by the newer height).
+func (r *Runner) Notify(committed int64) {
+	for {
+		select {
+		case r.notify <- committed:
+			return
+		default:
+		}
+		select {
+		case <-r.notify:
+		default:
+		}
+	}
+}
+
+// Advance applies, durably, every atomic rollup's committed blocks up to
+// height `to` with their verdicts. It takes the runner's lock for one
+// height at a time.
+func (r *Runner) Advance(ctx context.Context, to int64) error {
+	snap := r.store.Snapshot()
+	rollups, err := snap.Rollups()
+	snap.Discard()
+	if err != nil {
+		return err
+	}
+	for _, reg := range rollups {
+		if !reg.Atomic {
+			continue
+		}
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			more, err := r.advanceOne(ctx, reg, to)
+			if err != nil {
+				return fmt.Errorf("rollup %s: %w", reg.Name, err)
+			}
+			if !more {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// advanceOne applies the next committed height of reg's executor if it is
+// at most `to`, under the lock; more reports whether it applied one.
+func (r *Runner) advanceOne(ctx context.Context, reg ledger.Rollup, to int64) (more bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return false, ErrClosed
+	}
+	e, err := r.executor(reg)
+	if err != nil {
+		return false, err
+	}
+	next, err := r.nextHeight(e, reg)
+	if err != nil || next > to {
+		return false, err
+	}
+	return true, r.apply(ctx, e, reg, next)
 }
 
 // ErrClosed is returned after Close.
 var ErrClosed = errors.New("atomic: runner is closed")
 
-// Close closes every executor.
+// Close stops the worker and closes every executor.
 func (r *Runner) Close() error {
+	if r.stop != nil {
+		r.stop()
+		<-r.done
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closed = true
@@ -166,26 +265,43 @@ func (r *Runner) executor(reg ledger.Rollup) (Executor, error) {
 // catchUp applies the committed heights up to `to` that the executor has
 // not applied, each with its committed verdicts.
 func (r *Runner) catchUp(ctx context.Context, e Executor, reg ledger.Rollup, to int64) error {
-	applied, err := e.AppliedHeight()
+	from, err := r.nextHeight(e, reg)
 	if err != nil {
 		return err
 	}
-	from := applied + 1
-	if applied == 0 {
-		from = reg.RegisteredHeight
-	}
 	for h := from; h <= to; h++ {
-		v, _, err := r.store.AtomicBundles(h)
-		if err != nil {
+		if err := r.apply(ctx, e, reg, h); err != nil {
 			return err
 		}
-		b, err := r.block(reg.ID, h, v)
-		if err != nil {
-			return err
-		}
-		if _, err := e.ExecuteBlock(ctx, b); err != nil {
-			return fmt.Errorf("executing height %d: %w", h, err)
-		}
+	}
+	return nil
+}
+
+// nextHeight is the height the executor applies next: its first height is
+// the rollup's registration height.
+func (r *Runner) nextHeight(e Executor, reg ledger.Rollup) (int64, error) {
+	applied, err := e.AppliedHeight()
+	if err != nil {
+		return 0, err
+	}
+	if applied == 0 {
+		return reg.RegisteredHeight, nil
+	}
+	return applied + 1, nil
+}
+
+// apply executes committed height h of reg with its committed verdicts.
+func (r *Runner) apply(ctx context.Context, e Executor, reg ledger.Rollup, h int64) error {
+	v, _, err := r.store.AtomicBundles(h)
+	if err != nil {
+		return err
+	}
+	b, err := r.block(reg.ID, h, v)
+	if err != nil {
+		return err
+	}
+	if _, err := e.ExecuteBlock(ctx, b); err != nil {
+		return fmt.Errorf("executing height %d: %w", h, err)
 	}
 	return nil
 }

@@ -168,6 +168,9 @@ func (o *Overlay) plan(t *tx.Tx) ([]Rollup, error) {
 				return nil, tx.Errorf(tx.ErrRollupExists, "action %d: rollup %q is already registered", i, a.Name)
 			}
 			if a.Atomic {
+				if ve := o.params.VoteExtensionsHeight; ve <= 0 || ve > o.height {
+					return nil, tx.Errorf(tx.ErrInvalidAction, "action %d: atomic rollups need vote extensions, which this chain has not enabled at height %d", i, o.height)
+				}
 				if o.params.Executors == nil {
 					return nil, tx.Errorf(tx.ErrInvalidAction, "action %d: this chain runs no executors for atomic rollups", i)
 				}

@@ -139,6 +139,7 @@ func New(cfg *Config, logger log.Logger, opts ...Option) (*Node, error) {
 	n.delivery = api.NewDeliveryServer(api.DeliveryBackend{
 		Store: store, Headers: cometHeaders{comet.BlockStore()}, FirmHeight: n.da.firmHeight,
 	})
+	executors.Start()
 	return n, nil
 }
 
