@@ -10,7 +10,6 @@ import (
 	"slices"
 
 	abci "github.com/cometbft/cometbft/abci/types"
-	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
 
 	"github.com/ordolabs/ordo/ordering"
 	consensusv1 "github.com/ordolabs/ordo/proto/ordo/consensus/v1"
@@ -55,19 +54,13 @@ const MaxReportedBundles = 1024
 const maxOutcomeBytes = (MaxReportedBundles+3)/4 + 6
 
 // checkOutcomeBounds is ProcessProposal's check of E's outcome vectors
-// (VerifyVoteExtension's rule): each committed vote's packed outcomes fit
-// the bound, so a proposer cannot pad E with its own oversize extension.
+// (VerifyVoteExtension's rule), after verifyExtCommit: each committed
+// vote's packed outcomes fit the bound, so a proposer cannot pad E with its
+// own oversize extension.
 func checkOutcomeBounds(ext abci.ExtendedCommitInfo, maxBundles int) error {
-	for i, v := range ext.Votes {
-		if v.BlockIdFlag != cmtproto.BlockIDFlagCommit {
-			continue
-		}
-		var ve consensusv1.VoteExtension
-		if err := ve.Unmarshal(v.VoteExtension); err != nil {
-			return fmt.Errorf("vote %d: %w", i, err)
-		}
-		if !ordering.ValidPackedOutcomes(ve.BundleOutcomes, maxBundles) {
-			return fmt.Errorf("vote %d: bundle outcomes of %d bytes out of bounds or malformed", i, len(ve.BundleOutcomes))
+	for i, c := range committedExtensions(ext) {
+		if !ordering.ValidPackedOutcomes(c.ve.BundleOutcomes, maxBundles) {
+			return fmt.Errorf("extension %d: bundle outcomes of %d bytes out of bounds or malformed", i, len(c.ve.BundleOutcomes))
 		}
 	}
 	return nil
@@ -231,15 +224,8 @@ func (a *App) bundleOutcomes(ctx context.Context, height int64, raws [][]byte) [
 // outcomeReports extracts the bundle outcomes from E's committed votes.
 func outcomeReports(ext abci.ExtendedCommitInfo) []ordering.OutcomeReport {
 	var out []ordering.OutcomeReport
-	for _, v := range ext.Votes {
-		if v.BlockIdFlag != cmtproto.BlockIDFlagCommit {
-			continue
-		}
-		var ve consensusv1.VoteExtension
-		if ve.Unmarshal(v.VoteExtension) != nil {
-			continue
-		}
-		out = append(out, ordering.OutcomeReport{Power: v.Validator.Power, Outcomes: ve.BundleOutcomes})
+	for _, c := range committedExtensions(ext) {
+		out = append(out, ordering.OutcomeReport{Power: c.power, Outcomes: c.ve.BundleOutcomes})
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ordolabs/ordo/ordering"
 	"github.com/ordolabs/ordo/ordering/quorum"
+	consensusv1 "github.com/ordolabs/ordo/proto/ordo/consensus/v1"
 	"github.com/ordolabs/ordo/sequencer/state"
 )
 
@@ -144,6 +145,30 @@ func reportersOf(ext abci.ExtendedCommitInfo, maxEntries int) []ordering.Reporte
 			continue
 		}
 		out = append(out, ordering.Reporter{Power: v.Validator.Power, Report: rep})
+	}
+	return out
+}
+
+// committedExtension is one committed vote's decoded extension.
+type committedExtension struct {
+	power int64
+	ve    consensusv1.VoteExtension
+}
+
+// committedExtensions decodes the extensions of E's committed votes, in E's
+// order, skipping any that do not decode (verifyExtCommit rejects E in that
+// case; a proposer's local commit never has one).
+func committedExtensions(ext abci.ExtendedCommitInfo) []committedExtension {
+	var out []committedExtension
+	for _, v := range ext.Votes {
+		if v.BlockIdFlag != cmtproto.BlockIDFlagCommit {
+			continue
+		}
+		c := committedExtension{power: v.Validator.Power}
+		if c.ve.Unmarshal(v.VoteExtension) != nil {
+			continue
+		}
+		out = append(out, c)
 	}
 	return out
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	abci "github.com/cometbft/cometbft/abci/types"
-	cmtproto "github.com/cometbft/cometbft/api/cometbft/types/v1"
 
 	consensusv1 "github.com/ordolabs/ordo/proto/ordo/consensus/v1"
 	"github.com/ordolabs/ordo/sequencer/forced"
@@ -72,15 +71,8 @@ func (a *App) inboxState(snap *state.Snapshot) (forced.State, error) {
 // l1Reports extracts the L1 finalized heads from E's committed votes.
 func l1Reports(ext abci.ExtendedCommitInfo) []forced.Report {
 	var out []forced.Report
-	for _, v := range ext.Votes {
-		if v.BlockIdFlag != cmtproto.BlockIDFlagCommit {
-			continue
-		}
-		var ve consensusv1.VoteExtension
-		if ve.Unmarshal(v.VoteExtension) != nil {
-			continue
-		}
-		out = append(out, forced.Report{Power: v.Validator.Power, Finalized: ve.L1Finalized})
+	for _, c := range committedExtensions(ext) {
+		out = append(out, forced.Report{Power: c.power, Finalized: c.ve.L1Finalized})
 	}
 	return out
 }
