@@ -167,6 +167,13 @@ func TestLocalnetSubmitQuery(t *testing.T) {
 		t.Fatalf("bundle of two payments: verdict %s, want commit", v)
 	}
 
+	// An adapter for an atomic rollup must run in atomic mode.
+	kvCmd := exec.Command(bin, "rollup", "kv", "--rollup", "demo-a", "--dir", t.TempDir(), "--node", node,
+		"--chain-id", "ordo-localnet", "--rpc", "http://127.0.0.21:26657", "--witness", "http://127.0.0.22:26657", "--trust-primary")
+	if b, err := kvCmd.CombinedOutput(); err == nil || !strings.Contains(string(b), "registered atomic: run the adapter with --atomic") {
+		t.Fatalf("ordo rollup kv without --atomic on an atomic rollup: err %v, output:\n%s", err, b)
+	}
+
 	// Forced inclusion: dev1 sends through the localnet's L1 inbox only.
 	forcedOut := ordo("tx", "force", "--home", dir+"/client", "--node", node, "--from", "dev1", "--rollup", "demo-a",
 		"--data", "via-L1", "--l1-rpc", "http://127.0.0.21:8545", "--wait", "50s")
