@@ -25,10 +25,10 @@ import (
 
 func benchCmd() *cobra.Command {
 	var (
-		cfg                   bench.Config
-		systems, out, dir     string
-		baseline, compareFair bool
-		keep                  bool
+		cfg                                  bench.Config
+		systems, out, dir                    string
+		baseline, compareFair, compareAtomic bool
+		keep                                 bool
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -40,7 +40,10 @@ block, CPU per tx and peak memory per validator.
 
 --baseline runs CometBFT's own kvstore example app on the identical localnet
 shape and CometBFT config in the same invocation and prints Ordo/baseline
-ratios; --compare-fair also runs Ordo with fair ordering off.
+ratios; --compare-fair also runs Ordo with fair ordering off;
+--compare-atomic also runs Ordo with every tx an atomic bundle (two kv
+Puts, one on each of two atomic rollups), so validators simulate and
+decide every tx.
 
 Writes bench.json, bench.png (throughput and latency over time) and
 summary.txt to --out.`,
@@ -56,6 +59,9 @@ summary.txt to --out.`,
 			cfg.Systems = strings.Split(systems, ",")
 			if compareFair {
 				cfg.Systems = append(cfg.Systems, "ordo-nofair")
+			}
+			if compareAtomic {
+				cfg.Systems = append(cfg.Systems, "ordo-atomic")
 			}
 			if baseline {
 				cfg.Systems = append(cfg.Systems, "kvstore")
@@ -107,9 +113,10 @@ summary.txt to --out.`,
 	f.IntVar(&cfg.Accounts, "accounts", 16, "submitting accounts (baseline: 4× as many RPC workers)")
 	f.IntVar(&cfg.FirstIP, "first-ip", 101, "last octet of the first validator's 127.0.0.x address")
 	f.DurationVar(&cfg.BlockInterval, "block-interval", 500*time.Millisecond, "CometBFT timeout_commit for every system")
-	f.StringVar(&systems, "systems", "ordo", "comma-separated systems: ordo, ordo-nofair, kvstore")
+	f.StringVar(&systems, "systems", "ordo", "comma-separated systems: ordo, ordo-nofair, ordo-atomic, kvstore")
 	f.BoolVar(&baseline, "baseline", false, "also run the CometBFT kvstore baseline")
 	f.BoolVar(&compareFair, "compare-fair", false, "also run Ordo with fair ordering off")
+	f.BoolVar(&compareAtomic, "compare-atomic", false, "also run Ordo with every tx an atomic bundle across two atomic kv rollups")
 	f.StringVar(&out, "out", "", "results folder (default bench-results/<UTC time>)")
 	f.StringVar(&dir, "dir", "", "folder for the networks' homes and logs (default: a temp dir, removed)")
 	f.BoolVar(&keep, "keep", false, "keep the temp dir with homes and logs")

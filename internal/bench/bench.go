@@ -31,7 +31,9 @@ type Config struct {
 	Rate float64
 	// Accounts (Ordo) and workers (baseline) submitting concurrently.
 	Accounts int
-	// Systems to run, in order: "ordo", "ordo-nofair", "kvstore".
+	// Systems to run, in order: "ordo", "ordo-nofair", "ordo-atomic"
+	// (every tx an atomic bundle of two kv Puts across two atomic
+	// rollups), "kvstore".
 	Systems []string
 	// Binary is the ordo executable for the validator processes.
 	Binary string
@@ -61,7 +63,7 @@ func (c Config) Validate() error {
 		return errors.New("bench: binary and dir are required")
 	}
 	for _, s := range c.Systems {
-		if s != "ordo" && s != "ordo-nofair" && s != "kvstore" {
+		if s != "ordo" && s != "ordo-nofair" && s != "ordo-atomic" && s != "kvstore" {
 			return fmt.Errorf("bench: unknown system %q", s)
 		}
 	}
@@ -107,7 +109,7 @@ func runSystem(ctx context.Context, cfg Config, sys string, firstIP int) (RunRes
 	if sys == "kvstore" {
 		nw, err = startKVStore(cfg, dir, firstIP)
 	} else {
-		nw, err = startOrdo(ctx, cfg, dir, firstIP, sys == "ordo")
+		nw, err = startOrdo(ctx, cfg, dir, firstIP, sys != "ordo-nofair", sys == "ordo-atomic")
 	}
 	if err != nil {
 		return RunResult{}, err
@@ -177,11 +179,16 @@ func runSystem(ctx context.Context, cfg Config, sys string, firstIP int) (RunRes
 	return res, nil
 }
 
-func startOrdo(ctx context.Context, cfg Config, dir string, firstIP int, fair bool) (network, error) {
-	net, err := testnet.Setup(testnet.Options{
+func startOrdo(ctx context.Context, cfg Config, dir string, firstIP int, fair, atomic bool) (network, error) {
+	opts := testnet.Options{
 		Validators: cfg.Validators, Dir: dir, Binary: cfg.Binary, FirstIP: firstIP,
 		DevAccounts: cfg.Accounts, BlockInterval: cfg.BlockInterval, DisableFairOrdering: !fair,
-	})
+	}
+	if atomic {
+		opts.Rollups = []string{"demo-a", "demo-b"}
+		opts.AtomicRollups = opts.Rollups
+	}
+	net, err := testnet.Setup(opts)
 	if err != nil {
 		return network{}, err
 	}
@@ -197,7 +204,10 @@ func startOrdo(ctx context.Context, cfg Config, dir string, firstIP int, fair bo
 	for i := range signers {
 		signers[i] = net.Signer(i)
 	}
-	rollup := net.Rollup("demo-a")
+	action := plainAction(net.Rollup("demo-a"))
+	if atomic {
+		action = atomicBundleAction(net.Rollup("demo-a"), net.Rollup("demo-b"))
+	}
 	status, err := net.Client(0)
 	if err != nil {
 		_ = net.Stop()
@@ -221,7 +231,7 @@ func startOrdo(ctx context.Context, cfg Config, dir string, firstIP int, fair bo
 		},
 		stop: func() { status.Close(); _ = net.Stop() },
 		load: func(ctx context.Context, subs *submissions) error {
-			return loadOrdo(ctx, grpcs, signers, rollup, cfg.TxSize, cfg.Rate, subs)
+			return loadOrdo(ctx, grpcs, signers, action, cfg.TxSize, cfg.Rate, subs)
 		},
 	}, nil
 }

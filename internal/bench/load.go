@@ -10,6 +10,8 @@ import (
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 
 	sequencerv1 "github.com/ordolabs/ordo/proto/ordo/sequencer/v1"
+	txv1 "github.com/ordolabs/ordo/proto/ordo/tx/v1"
+	"github.com/ordolabs/ordo/rollup-adapters/kv"
 	"github.com/ordolabs/ordo/sequencer/client"
 	"github.com/ordolabs/ordo/sequencer/tx"
 )
@@ -89,14 +91,41 @@ const (
 // loadOrdo streams signed rollup-data txs of the given size from each
 // signer to a validator's gRPC API (signer i → targets[i % len]), each
 // stream with a window of unanswered txs.
-func loadOrdo(ctx context.Context, targets []string, signers []client.Signer, rollup tx.RollupID, size int, rate float64, subs *submissions) error {
+// actionFor builds the action of a tx carrying data (unique per tx) of
+// about the given payload size.
+type actionFor func(data []byte) *txv1.Action
+
+// plainAction puts the data in one RollupData action.
+func plainAction(rollup tx.RollupID) actionFor {
+	return func(data []byte) *txv1.Action { return client.RollupData(rollup, data) }
+}
+
+// atomicBundleAction makes a bundle of two kv Puts, one per rollup, each
+// storing half of the data under an 8-byte key.
+func atomicBundleAction(a, b tx.RollupID) actionFor {
+	return func(data []byte) *txv1.Action {
+		half := min(max(len(data)/2-80, 0), kv.MaxValueLen) // two rollup ids, op headers and framing
+		put := func(v []byte) []byte {
+			op, err := kv.EncodeOp(kv.Put{Key: []byte("bench-k1"), Value: v})
+			if err != nil {
+				panic(err) // unreachable: key and value lengths are within kv's bounds
+			}
+			return op
+		}
+		return client.Bundle(
+			&txv1.RollupData{RollupId: a[:], Data: put(data[:half])},
+			&txv1.RollupData{RollupId: b[:], Data: put(data[len(data)-half:])})
+	}
+}
+
+func loadOrdo(ctx context.Context, targets []string, signers []client.Signer, action actionFor, size int, rate float64, subs *submissions) error {
 	var wg sync.WaitGroup
 	errs := make(chan error, len(signers))
 	for i, s := range signers {
 		wg.Add(1)
 		go func(i int, s client.Signer) {
 			defer wg.Done()
-			if err := streamOrdo(ctx, targets[i%len(targets)], s, rollup, size, newPacer(rate, len(signers)), subs); err != nil && ctx.Err() == nil {
+			if err := streamOrdo(ctx, targets[i%len(targets)], s, action, size, newPacer(rate, len(signers)), subs); err != nil && ctx.Err() == nil {
 				errs <- err
 			}
 		}(i, s)
@@ -106,7 +135,7 @@ func loadOrdo(ctx context.Context, targets []string, signers []client.Signer, ro
 	return <-errs
 }
 
-func streamOrdo(ctx context.Context, target string, s client.Signer, rollup tx.RollupID, size int, p *pacer, subs *submissions) error {
+func streamOrdo(ctx context.Context, target string, s client.Signer, action actionFor, size int, p *pacer, subs *submissions) error {
 	const window = 256
 	c, err := client.Dial(target)
 	if err != nil {
@@ -167,7 +196,7 @@ func streamOrdo(ctx context.Context, target string, s client.Signer, rollup tx.R
 			return nil
 		}
 		copy(data, fmt.Sprintf("%s/%d/", s.Address(), nonce))
-		raw, err := s.Sign(nonce, client.RollupData(rollup, data))
+		raw, err := s.Sign(nonce, action(data))
 		if err != nil {
 			return err
 		}
