@@ -15,6 +15,15 @@ type Overlay struct {
 	height   int64
 	accounts map[tx.Address]Account
 	rollups  map[tx.RollupID]Rollup
+	// baseRollups caches the rollup records read from base (which does not
+	// change under an overlay): every rollup data item, bundle leg and cap
+	// check reads one, and decoding it each time dominated block checks.
+	baseRollups map[tx.RollupID]cachedRollup
+}
+
+type cachedRollup struct {
+	r  Rollup
+	ok bool
 }
 
 // NewOverlay starts an empty overlay for executing block `height`.
@@ -25,6 +34,8 @@ func NewOverlay(base Reader, params Params, height int64) *Overlay {
 		height:   height,
 		accounts: make(map[tx.Address]Account),
 		rollups:  make(map[tx.RollupID]Rollup),
+
+		baseRollups: make(map[tx.RollupID]cachedRollup),
 	}
 }
 
@@ -36,12 +47,20 @@ func (o *Overlay) Account(addr tx.Address) (Account, error) {
 	return o.base.Account(addr)
 }
 
-// Rollup reads a rollup through the overlay.
+// Rollup reads a rollup through the overlay. The returned record shares
+// its ExecutorGenesis with the overlay's cache: callers must not modify it.
 func (o *Overlay) Rollup(id tx.RollupID) (Rollup, bool, error) {
 	if r, ok := o.rollups[id]; ok {
 		return r, true, nil
 	}
-	return o.base.Rollup(id)
+	if c, ok := o.baseRollups[id]; ok {
+		return c.r, c.ok, nil
+	}
+	r, ok, err := o.base.Rollup(id)
+	if err == nil {
+		o.baseRollups[id] = cachedRollup{r, ok}
+	}
+	return r, ok, err
 }
 
 // Check reports whether t would apply on top of the overlay, without
@@ -140,18 +159,19 @@ func (o *Overlay) plan(t *tx.Tx) ([]Rollup, error) {
 	for i, a := range t.Actions {
 		switch a := a.(type) {
 		case *tx.RollupData:
-			if err := o.requireRollup(a.Rollup, i); err != nil {
+			if _, err := o.requireRollup(a.Rollup, i); err != nil {
 				return nil, err
 			}
 		case *tx.Bundle:
 			for _, l := range a.Legs {
-				if err := o.requireRollup(l.Rollup, i); err != nil {
+				r, err := o.requireRollup(l.Rollup, i)
+				if err != nil {
 					return nil, err
 				}
 				// An atomic rollup takes bundle legs from the block after
 				// its registration, so whether a bundle is atomic depends
 				// on committed state only.
-				if r, _, _ := o.Rollup(l.Rollup); r.Atomic && r.RegisteredHeight >= o.height {
+				if r.Atomic && r.RegisteredHeight >= o.height {
 					return nil, tx.Errorf(tx.ErrUnknownRollup, "action %d: atomic rollup %s takes bundle legs from the block after its registration (height %d)", i, r.Name, r.RegisteredHeight)
 				}
 			}
@@ -188,15 +208,15 @@ func (o *Overlay) plan(t *tx.Tx) ([]Rollup, error) {
 	return newRollups, nil
 }
 
-func (o *Overlay) requireRollup(id tx.RollupID, action int) error {
-	_, ok, err := o.Rollup(id)
+func (o *Overlay) requireRollup(id tx.RollupID, action int) (Rollup, error) {
+	r, ok, err := o.Rollup(id)
 	if err != nil {
-		return tx.Errorf(tx.ErrInternal, "reading rollup: %v", err)
+		return Rollup{}, tx.Errorf(tx.ErrInternal, "reading rollup: %v", err)
 	}
 	if !ok {
-		return tx.Errorf(tx.ErrUnknownRollup, "action %d: rollup %s is not registered", action, id)
+		return Rollup{}, tx.Errorf(tx.ErrUnknownRollup, "action %d: rollup %s is not registered", action, id)
 	}
-	return nil
+	return r, nil
 }
 
 // AccountChange is one changed account, for writing and hashing.
