@@ -442,3 +442,41 @@ func TestParamsMinFeeAndRollupCap(t *testing.T) {
 		t.Errorf("cap: %d, want 7", got)
 	}
 }
+
+// countingReader counts rollup reads.
+type countingReader struct {
+	*mapReader
+	rollupReads map[tx.RollupID]int
+}
+
+func (c *countingReader) Rollup(id tx.RollupID) (Rollup, bool, error) {
+	c.rollupReads[id]++
+	return c.mapReader.Rollup(id)
+}
+
+// TestOverlayCachesRollupReads: the overlay reads each rollup record from
+// its base once (found or not), and a rollup registered in the overlay is
+// seen even after its absence was cached.
+func TestOverlayCachesRollupReads(t *testing.T) {
+	base := &countingReader{mapReader: newMapReader(), rollupReads: make(map[tx.RollupID]int)}
+	base.accounts[alice.addr] = Account{Balance: 1 << 40}
+	known := base.addRollup("known", alice.addr, 0)
+	ov := NewOverlay(base, testParams, 5)
+	for i := 0; i < 3; i++ {
+		if _, ok, err := ov.Rollup(known); !ok || err != nil {
+			t.Fatalf("known rollup: %v %v", ok, err)
+		}
+		if _, ok, _ := ov.Rollup(tx.RollupIDFromName("later")); ok {
+			t.Fatal("unregistered rollup found")
+		}
+	}
+	if base.rollupReads[known] != 1 || base.rollupReads[tx.RollupIDFromName("later")] != 1 {
+		t.Fatalf("base reads %v, want one per rollup", base.rollupReads)
+	}
+	if err := ov.Apply(alice.sign(t, 0, 500, register("later", 0)), proposer); err != nil {
+		t.Fatal(err)
+	}
+	if r, ok, _ := ov.Rollup(tx.RollupIDFromName("later")); !ok || r.RegisteredHeight != 5 {
+		t.Fatalf("rollup registered in the overlay after a cached miss: %+v %v", r, ok)
+	}
+}
