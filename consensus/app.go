@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -58,6 +59,11 @@ type App struct {
 	// this validator's verifier-mode executors (nil: outcomes unknown).
 	kinds ledger.ExecutorKinds
 	sim   BundleSimulator
+	// anyAtomic is set once the committed state has an atomic rollup;
+	// until then ExtendVote skips scanning blocks for atomic bundles. Set
+	// by NewApp, InitChain and Commit (consensus goroutine), read by
+	// ExtendVote.
+	anyAtomic atomic.Bool
 }
 
 // NewApp builds the application over an open store and pool. Parameters are
@@ -88,6 +94,13 @@ func NewApp(store *state.Store, pool *mempool.Pool, logger log.Logger) (*App, er
 	}
 	a.vals = newValidatorSet(vals)
 	pool.SetHeight(height)
+	snap := store.Snapshot()
+	rollups, err := snap.Rollups()
+	snap.Discard()
+	if err != nil {
+		return nil, err
+	}
+	a.noteRollups(rollups)
 	return a, nil
 }
 
@@ -195,6 +208,7 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (*abci.In
 	}
 	a.params = cs.Params
 	a.params.Executors = a.kinds
+	a.noteRollups(cs.Rollups)
 	a.vals = newValidatorSet(vals)
 	a.logger.Info("genesis written", "chain_id", req.ChainId, "accounts", len(cs.Accounts), "rollups", len(cs.Rollups))
 	return &abci.InitChainResponse{AppHash: appHash}, nil
@@ -238,4 +252,14 @@ func inclusionBudget(p ledger.Params) int64 {
 		return 0
 	}
 	return p.Inclusion.MaxListBytes
+}
+
+// noteRollups records whether any of rollups (committed) is atomic.
+func (a *App) noteRollups(rollups []ledger.Rollup) {
+	for _, r := range rollups {
+		if r.Atomic {
+			a.anyAtomic.Store(true)
+			return
+		}
+	}
 }

@@ -184,7 +184,7 @@ func stepsForBundles(steps []atomic.Step) []atomic.Step {
 // validator runs no executors, or they failed (unknown: it then does not
 // count towards any verdict).
 func (a *App) bundleOutcomes(ctx context.Context, height int64, raws [][]byte) []byte {
-	if a.sim == nil {
+	if a.sim == nil || !a.anyAtomic.Load() {
 		return nil
 	}
 	var (

@@ -156,6 +156,7 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 		return nil, fmt.Errorf("committing height %d: %w", fin.pending.Height, err)
 	}
 	a.pending = nil
+	a.noteRollups(fin.pending.Rollups)
 	for _, h := range fin.hashes {
 		if e, ok := a.pool.Get(h); ok {
 			a.metrics.inclusionDelay.Observe(float64(fin.pending.Height - e.SeenHeight))
