@@ -82,7 +82,7 @@ type bundleScan struct {
 	// when asked for).
 	steps []atomic.Step
 	// status are the status records of all the block's bundles.
-	status []state.BundleStatus
+	status []*sequencerv1.BundleResponse
 }
 
 type rollupReader interface {
@@ -149,7 +149,7 @@ func scanBundles(reg rollupReader, height int64, txs []indexedTx, withSteps bool
 						out.steps = append(out.steps, step)
 					}
 				}
-				out.status = append(out.status, state.BundleStatus{Hash: t.Hash, Status: st})
+				out.status = append(out.status, st)
 			}
 		}
 	}
@@ -290,7 +290,7 @@ func (a *App) finalizeBundles(snap *state.Snapshot, height int64, verdicts []byt
 			return nil, err
 		}
 		if ch.Decided != nil {
-			st, err := a.decidedStatus(snap, height, ch.Decided)
+			st, err := decidedStatus(snap, height, ch.Decided)
 			if err != nil {
 				return nil, err
 			}
@@ -324,30 +324,19 @@ func (a *App) decided(snap *state.Snapshot, height int64, raw []byte) (*consensu
 }
 
 // decidedStatus updates the status records of the decided bundles.
-func (a *App) decidedStatus(snap *state.Snapshot, height int64, v *consensusv1.BundleVerdicts) ([]state.BundleStatus, error) {
-	prev, err := a.store.Block(height - 1)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]state.BundleStatus, 0, len(v.TxIndexes))
+func decidedStatus(snap *state.Snapshot, height int64, v *consensusv1.BundleVerdicts) ([]*sequencerv1.BundleResponse, error) {
+	out := make([]*sequencerv1.BundleResponse, 0, len(v.TxIndexes))
 	for i, idx := range v.TxIndexes {
-		if int(idx) >= len(prev.Txs) {
-			return nil, fmt.Errorf("verdict for tx %d of height %d, which has %d txs", idx, height-1, len(prev.Txs))
-		}
-		h, err := tx.ParseHash(prev.Txs[idx].Hash)
+		st, err := snap.BundleStatusAt(height-1, idx)
 		if err != nil {
-			return nil, err
-		}
-		st, err := snap.BundleStatus(h)
-		if err != nil {
-			return nil, fmt.Errorf("bundle %s: %w", h, err)
+			return nil, fmt.Errorf("bundle at height %d tx %d: %w", height-1, idx, err)
 		}
 		st.Verdict = sequencerv1.BundleVerdictState_BUNDLE_VERDICT_ABORT
 		if v.Commits[i] {
 			st.Verdict = sequencerv1.BundleVerdictState_BUNDLE_VERDICT_COMMIT
 		}
 		st.VerdictHeight = height
-		out = append(out, state.BundleStatus{Hash: h, Status: st})
+		out = append(out, st)
 	}
 	return out, nil
 }

@@ -163,7 +163,7 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 		}
 	}
 	a.pool.SetHeight(fin.pending.Height)
-	if n, ok := a.sim.(interface{ Notify(int64) }); ok {
+	if n, ok := a.sim.(interface{ Notify(int64) }); ok && a.anyAtomic.Load() {
 		n.Notify(fin.pending.Height) // advance the executors in the background
 	}
 	snap := a.store.Snapshot()

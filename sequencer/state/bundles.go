@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/binary"
 	"errors"
 
 	"github.com/dgraph-io/badger/v4"
@@ -16,7 +17,8 @@ const (
 	// height: the atomic bundles' tx indexes, and their commits once the
 	// next block decided them.
 	prefixAtomic = 'v'
-	// prefixBundle: bundle tx hash → sequencerv1.BundleResponse (status).
+	// prefixBundle: be64(height) be32(tx index) → sequencerv1.BundleResponse
+	// (status); by hash through the tx index (TxLocation).
 	prefixBundle = 'u'
 )
 
@@ -28,15 +30,14 @@ type BundleChanges struct {
 	// Decided is the previous height's atomic bundles with the verdicts
 	// this block carries; nil when there were none.
 	Decided *consensusv1.BundleVerdicts
-	// Status holds the status records to write, by bundle hash: the
-	// block's bundles, and the decided ones with their verdict.
-	Status []BundleStatus
+	// Status holds the status records to write (each at its Height and
+	// TxIndex): the block's bundles, and the decided ones with their
+	// verdict.
+	Status []*sequencerv1.BundleResponse
 }
 
-// BundleStatus is one bundle's status record.
-type BundleStatus struct {
-	Hash   tx.Hash
-	Status *sequencerv1.BundleResponse
+func bundleKey(height int64, index uint32) []byte {
+	return binary.BigEndian.AppendUint32(heightKey(prefixBundle, height), index)
 }
 
 func writeBundles(txn *badger.Txn, height int64, c *BundleChanges) error {
@@ -58,7 +59,7 @@ func writeBundles(txn *badger.Txn, height int64, c *BundleChanges) error {
 		}
 	}
 	for _, s := range c.Status {
-		if err := put(append([]byte{prefixBundle}, s.Hash[:]...), s.Status); err != nil {
+		if err := put(bundleKey(s.Height, s.TxIndex), s); err != nil {
 			return err
 		}
 	}
@@ -95,9 +96,10 @@ func atomicBundles(txn *badger.Txn, height int64) (*consensusv1.BundleVerdicts, 
 	return &out, true, nil
 }
 
-// BundleStatus returns a committed bundle's status record.
-func (v *Snapshot) BundleStatus(h tx.Hash) (*sequencerv1.BundleResponse, error) {
-	b, err := get(v.txn, append([]byte{prefixBundle}, h[:]...))
+// BundleStatusAt returns the status record of the bundle tx at (height,
+// index).
+func (v *Snapshot) BundleStatusAt(height int64, index uint32) (*sequencerv1.BundleResponse, error) {
+	b, err := get(v.txn, bundleKey(height, index))
 	if err != nil {
 		return nil, err
 	}
@@ -105,9 +107,14 @@ func (v *Snapshot) BundleStatus(h tx.Hash) (*sequencerv1.BundleResponse, error) 
 	return &out, out.Unmarshal(b)
 }
 
-// BundleStatus is Snapshot.BundleStatus on the latest committed state.
+// BundleStatus returns a committed bundle's status record, found through
+// the tx index; ErrNotFound for a tx that is not a committed bundle.
 func (s *Store) BundleStatus(h tx.Hash) (*sequencerv1.BundleResponse, error) {
+	loc, err := s.TxLocation(h)
+	if err != nil {
+		return nil, err
+	}
 	snap := s.Snapshot()
 	defer snap.Discard()
-	return snap.BundleStatus(h)
+	return snap.BundleStatusAt(loc.Height, loc.Index)
 }
