@@ -13,6 +13,7 @@ package mempool
 
 import (
 	"errors"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -23,7 +24,10 @@ import (
 
 // Config bounds the pool. See DefaultConfig; Validate checks a Config.
 type Config struct {
-	// MaxTxs and MaxBytes cap the whole pool.
+	// MaxTxs and MaxBytes cap the whole pool. The default, 20,000 txs, is
+	// about three full blocks of small txs: a deeper pool only adds
+	// queueing delay (with Ordo's gossip, local submissions are refused
+	// above SubmitFill of it).
 	MaxTxs   int   `mapstructure:"max_txs"`
 	MaxBytes int64 `mapstructure:"max_bytes"`
 	// MaxTxsPerAccount caps one account's queue.
@@ -38,22 +42,35 @@ type Config struct {
 	MaxParkedPerAccount int `mapstructure:"max_parked_per_account"`
 	// TTL is how long a tx may wait before it is evicted.
 	TTL time.Duration `mapstructure:"ttl"`
-	// SubmitFill is the fraction of CometBFT's mempool size above which
+	// SubmitFill is the fraction of the pool's capacity (MaxTxs with Ordo's
+	// gossip, CometBFT's mempool size with its flood gossip) above which
 	// the node's API refuses new submissions, keeping the rest for txs
 	// gossiped by peers (0 < SubmitFill ≤ 1).
 	SubmitFill float64 `mapstructure:"submit_fill"`
+	// Gossip is how pending txs travel between nodes: GossipOrdo (Ordo's
+	// batched gossip, package mempool/gossip; CometBFT's mempool then only
+	// serves its RPC's broadcast_tx_* and must not broadcast) or
+	// GossipCometBFT (CometBFT's flood mempool, one CheckTx per tx).
+	Gossip string `mapstructure:"gossip"`
 }
+
+// Gossip modes (Config.Gossip).
+const (
+	GossipOrdo     = "ordo"
+	GossipCometBFT = "cometbft"
+)
 
 // DefaultConfig returns the defaults used by `ordo init`.
 func DefaultConfig() Config {
 	return Config{
-		MaxTxs:              100_000,
+		MaxTxs:              20_000,
 		MaxBytes:            1 << 30,
 		MaxTxsPerAccount:    10_000,
 		MaxNonceGap:         64,
 		MaxParkedPerAccount: 16,
 		TTL:                 10 * time.Minute,
 		SubmitFill:          0.5,
+		Gossip:              GossipOrdo,
 	}
 }
 
@@ -72,6 +89,8 @@ func (c Config) Validate() error {
 		return errors.New("mempool: ttl must be positive")
 	case c.SubmitFill <= 0 || c.SubmitFill > 1:
 		return errors.New("mempool: submit_fill must be in (0, 1]")
+	case c.Gossip != GossipOrdo && c.Gossip != GossipCometBFT:
+		return fmt.Errorf("mempool: gossip = %q: want %q or %q", c.Gossip, GossipOrdo, GossipCometBFT)
 	}
 	return nil
 }
@@ -90,6 +109,10 @@ type Entry struct {
 type queue struct {
 	byNonce map[uint64]*Entry
 	spend   uint64
+	// runFrom and runTo memoize nextNonce: every nonce in [runFrom, runTo)
+	// is queued. Removing any entry clears them (runTo = 0), so walking
+	// the run costs O(1) amortized per added tx instead of O(queue).
+	runFrom, runTo uint64
 }
 
 // nextNonce is the nonce after the contiguous run of queued txs starting at
@@ -99,12 +122,23 @@ func (q *queue) nextNonce(committed uint64) uint64 {
 	if q == nil {
 		return n
 	}
+	from := committed
+	if q.runFrom <= committed && committed < q.runTo {
+		n, from = q.runTo, q.runFrom
+	}
 	for {
 		if _, ok := q.byNonce[n]; !ok {
+			q.runFrom, q.runTo = from, n
 			return n
 		}
 		n++
 	}
+}
+
+// forget removes nonce from the queue and clears the run memo.
+func (q *queue) forget(nonce uint64) {
+	delete(q.byNonce, nonce)
+	q.runFrom, q.runTo = 0, 0
 }
 
 // parked counts queued txs above nonce next (waiting for a missing nonce).
@@ -223,7 +257,7 @@ func (p *Pool) removeLocked(h tx.Hash) {
 	delete(p.byHash, h)
 	p.bytes -= int64(e.Tx.Size())
 	q := p.accounts[e.Tx.Sender]
-	delete(q.byNonce, e.Tx.Nonce)
+	q.forget(e.Tx.Nonce)
 	spend, _ := e.Tx.Spend()
 	q.spend -= spend
 	if len(q.byNonce) == 0 {
