@@ -64,6 +64,8 @@ type App struct {
 	// by NewApp, InitChain and Commit (consensus goroutine), read by
 	// ExtendVote.
 	anyAtomic atomic.Bool
+	// onAdmit, when set, is told of every tx CheckTx admits (see SetOnAdmit).
+	onAdmit func(raw []byte)
 }
 
 // NewApp builds the application over an open store and pool. Parameters are

@@ -6,6 +6,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/ordolabs/ordo/sequencer/state"
 	"github.com/ordolabs/ordo/sequencer/tx"
 )
 
@@ -44,6 +45,23 @@ func (a *App) admit(raw []byte) error {
 func (a *App) admitDecoded(t *tx.Tx) error {
 	snap := a.store.Snapshot()
 	defer snap.Discard()
+	if err := a.admitChecked(snap, t); errors.Is(err, tx.ErrDuplicate) {
+		// Already in the app pool (CometBFT's own cache catches real
+		// duplicates first): accept, so CometBFT re-adds a tx it dropped
+		// after the app admitted it and gossips it again.
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if a.onAdmit != nil {
+		a.onAdmit(t.Raw)
+	}
+	return nil
+}
+
+// admitChecked runs the stateful checks on a verified tx against snap and
+// adds it to the app pool; tx.ErrDuplicate means the pool already holds it.
+func (a *App) admitChecked(snap *state.Snapshot, t *tx.Tx) error {
 	acct, err := snap.Account(t.Sender)
 	if err != nil {
 		return tx.Errorf(tx.ErrInternal, "reading account: %v", err)
@@ -83,12 +101,7 @@ func (a *App) admitDecoded(t *tx.Tx) error {
 			}
 		}
 	}
-	if _, err = a.pool.Add(t, acct); errors.Is(err, tx.ErrDuplicate) {
-		// Already in the app pool (CometBFT's own cache catches real
-		// duplicates first): accept, so CometBFT re-adds a tx it dropped
-		// after the app admitted it and gossips it again.
-		return nil
-	}
+	_, err = a.pool.Add(t, acct)
 	return err
 }
 
