@@ -22,6 +22,7 @@ import (
 
 	"github.com/ordolabs/ordo/consensus"
 	"github.com/ordolabs/ordo/internal/keyring"
+	"github.com/ordolabs/ordo/mempool"
 	"github.com/ordolabs/ordo/rollup-adapters/kv"
 	"github.com/ordolabs/ordo/sequencer/client"
 	"github.com/ordolabs/ordo/sequencer/node"
@@ -75,6 +76,10 @@ type Options struct {
 	L1Unreachable []int
 	// BlockInterval is CometBFT's timeout_commit (default 500ms).
 	BlockInterval time.Duration
+	// CometBFTGossip makes validators relay pending txs with CometBFT's
+	// flood mempool (ordo.toml mempool.gossip = "cometbft") instead of
+	// Ordo's batched gossip, to compare the two.
+	CometBFTGossip bool
 	// Progress receives human-readable progress lines (may be nil).
 	Progress io.Writer
 }
@@ -249,6 +254,9 @@ func setupValidator(o Options, i int, n *Network) (*Validator, node.ValidatorInf
 	comet.LogLevel = "info"
 	ordo := node.DefaultOrdoConfig()
 	ordo.GRPC.Address = v.GRPCAddr
+	if o.CometBFTGossip {
+		ordo.Mempool.Gossip, comet.Mempool.Broadcast = mempool.GossipCometBFT, true
+	}
 	switch o.DA {
 	case "local":
 		ordo.DA.Backend, ordo.DA.LocalAddress = "local", n.DAAddr

@@ -16,10 +16,19 @@ import (
 	"github.com/ordolabs/ordo/sequencer/tx"
 )
 
-// Submitter hands raw tx bytes to the node's mempool (CometBFT's, which calls
-// the app's CheckTx and gossips the tx) and returns the CheckTx verdict.
+// Submitter hands raw txs to the node's admission (Ordo's gossip, or
+// CometBFT's mempool and CheckTx) and returns one verdict per tx, in order.
+// An error means the node could not decide (stopped, context done), not
+// that a tx was refused.
 type Submitter interface {
-	Submit(ctx context.Context, raw []byte) (code uint32, log string, err error)
+	SubmitBatch(ctx context.Context, raws [][]byte) ([]Verdict, error)
+}
+
+// Verdict is the admission result of one tx: code 0 when admitted, else an
+// Ordo error code (tx.Codespace) and its reason.
+type Verdict struct {
+	Code uint32
+	Log  string
 }
 
 // Rejections reports why a tx was rejected or evicted, if remembered.

@@ -123,6 +123,9 @@ func DefaultCometConfig(home string) *cmtcfg.Config {
 	c.Mempool.Size = 10_000
 	c.Mempool.MaxTxsBytes = 256 << 20
 	c.Mempool.CacheSize = 200_000
+	// Ordo's own gossip (mempool/gossip) relays pending txs in batches;
+	// CometBFT's mempool only takes broadcast_tx_* submissions to its RPC.
+	c.Mempool.Broadcast = false
 	c.Instrumentation.Prometheus = true
 	// Rollup batches are large: CometBFT's 5 MB/s per-peer rate limit and
 	// 1 kB packets would cap ordered data far below the spec's 20 MB/s.
@@ -130,6 +133,21 @@ func DefaultCometConfig(home string) *cmtcfg.Config {
 	c.P2P.RecvRate = 64 << 20
 	c.P2P.MaxPacketMsgPayloadSize = 10240
 	return c
+}
+
+// validateGossip checks that exactly one gossip relays pending txs: Ordo's
+// (ordo.toml mempool.gossip = "ordo") or CometBFT's flood mempool
+// (config.toml [mempool] broadcast = true).
+func (c *Config) validateGossip() error {
+	switch {
+	case c.Ordo.Mempool.Gossip == mempool.GossipOrdo && c.Comet.Mempool.Broadcast:
+		return fmt.Errorf(`ordo.toml: mempool.gossip = "ordo" relays pending txs itself: set broadcast = false in config.toml's [mempool] section, or gossip = "cometbft" in ordo.toml`)
+	case c.Ordo.Mempool.Gossip == mempool.GossipCometBFT && !c.Comet.Mempool.Broadcast:
+		return fmt.Errorf(`ordo.toml: mempool.gossip = "cometbft" needs broadcast = true in config.toml's [mempool] section, or txs never leave the node that received them`)
+	case c.Comet.Mempool.Type != cmtcfg.MempoolTypeFlood:
+		return fmt.Errorf("config.toml: [mempool] type = %q: Ordo needs %q (its RPC's broadcast_tx_* run CheckTx through it)", c.Comet.Mempool.Type, cmtcfg.MempoolTypeFlood)
+	}
+	return nil
 }
 
 // OrdoConfigFile is where ordo.toml lives in a home folder.
@@ -162,7 +180,11 @@ func LoadConfig(home string) (*Config, error) {
 	if err := ordo.ValidateBasic(); err != nil {
 		return nil, err
 	}
-	return &Config{Comet: comet, Ordo: ordo}, nil
+	cfg := &Config{Comet: comet, Ordo: ordo}
+	if err := cfg.validateGossip(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 var ordoTemplate = template.Must(template.New("ordo.toml").Parse(`# Ordo node configuration. CometBFT's settings are in config.toml.
@@ -182,9 +204,14 @@ max_nonce_gap = {{.Mempool.MaxNonceGap}}
 max_parked_per_account = {{.Mempool.MaxParkedPerAccount}}
 # How long a tx may wait before it is evicted.
 ttl = "{{.Mempool.TTL}}"
-# The gRPC API refuses new submissions once CometBFT's mempool holds this
-# fraction of its size; the rest is kept for txs gossiped by peers.
+# The gRPC API refuses new submissions once the pool holds this fraction of
+# max_txs (of CometBFT's mempool size with gossip = "cometbft"); the rest is
+# kept for txs gossiped by peers.
 submit_fill = {{.Mempool.SubmitFill}}
+# How pending txs travel between nodes: "ordo" (batched gossip with batch
+# signature checks; needs broadcast = false in config.toml's [mempool]) or
+# "cometbft" (CometBFT's flood mempool; needs broadcast = true).
+gossip = "{{.Mempool.Gossip}}"
 
 [state]
 # fsync the state store on every block commit.

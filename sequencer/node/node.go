@@ -20,7 +20,6 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/libs/log"
-	cmtmempool "github.com/cometbft/cometbft/mempool"
 	cmtnode "github.com/cometbft/cometbft/node"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
@@ -30,10 +29,10 @@ import (
 	"github.com/ordolabs/ordo/consensus"
 	"github.com/ordolabs/ordo/l1/inbox"
 	"github.com/ordolabs/ordo/mempool"
+	"github.com/ordolabs/ordo/mempool/gossip"
 	"github.com/ordolabs/ordo/sequencer/api"
 	"github.com/ordolabs/ordo/sequencer/atomic"
 	"github.com/ordolabs/ordo/sequencer/state"
-	"github.com/ordolabs/ordo/sequencer/tx"
 )
 
 // Node is a running (or startable) Ordo validator or full node.
@@ -99,22 +98,41 @@ func New(cfg *Config, logger log.Logger, opts ...Option) (*Node, error) {
 	if o.wrapApp != nil {
 		abciApp = o.wrapApp(app)
 	}
-	comet, err := newCometNode(cfg.Comet, abciApp, logger)
+	// Pending txs travel by Ordo's batched gossip (a p2p reactor beside
+	// CometBFT's) unless the operator chose CometBFT's flood mempool.
+	var cometOpts []cmtnode.Option
+	var txGossip *gossip.Reactor
+	if cfg.Ordo.Mempool.Gossip == mempool.GossipOrdo {
+		txGossip = gossip.NewReactor(gossip.DefaultConfig(), app, pendingTxs(pool))
+		txGossip.SetLogger(logger.With("module", "gossip"))
+		app.SetOnAdmit(txGossip.Relay)
+		cometOpts = append(cometOpts, cmtnode.CustomReactors(map[string]p2p.Reactor{"ORDO_GOSSIP": txGossip}))
+	}
+	comet, err := newCometNode(cfg.Comet, abciApp, logger, cometOpts...)
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
 	n := &Node{cfg: cfg, logger: logger, store: store, pool: pool, app: app, comet: comet, executors: executors}
+	var submitter api.Submitter = mempoolSubmitter{
+		mp:       comet.Mempool(),
+		maxLocal: int(cfg.Ordo.Mempool.SubmitFill * float64(cfg.Comet.Mempool.Size)),
+	}
+	if txGossip != nil {
+		submitter = gossipSubmitter{
+			gossip:   txGossip,
+			app:      app,
+			pool:     pool,
+			maxLocal: int(cfg.Ordo.Mempool.SubmitFill * float64(cfg.Ordo.Mempool.MaxTxs)),
+		}
+	}
 	n.api = api.NewServer(api.Backend{
 		ChainID:    func() string { return comet.GenesisDoc().ChainID },
 		Params:     app.Params,
 		Store:      store,
 		Pool:       pool,
 		Rejections: app.Status(),
-		Submitter: mempoolSubmitter{
-			mp:       comet.Mempool(),
-			maxLocal: int(cfg.Ordo.Mempool.SubmitFill * float64(cfg.Comet.Mempool.Size)),
-		},
+		Submitter:  submitter,
 		Version:    consensus.Version,
 		DABackend:  cfg.Ordo.DA.Backend,
 		FirmHeight: func() int64 { return n.da.firmHeight() },
@@ -143,7 +161,7 @@ func New(cfg *Config, logger log.Logger, opts ...Option) (*Node, error) {
 	return n, nil
 }
 
-func newCometNode(c *cmtcfg.Config, app abci.Application, logger log.Logger) (*cmtnode.Node, error) {
+func newCometNode(c *cmtcfg.Config, app abci.Application, logger log.Logger, opts ...cmtnode.Option) (*cmtnode.Node, error) {
 	nodeKey, err := p2p.LoadNodeKey(c.NodeKeyFile())
 	if err != nil {
 		return nil, fmt.Errorf("loading node key %s: %w", c.NodeKeyFile(), err)
@@ -160,6 +178,7 @@ func newCometNode(c *cmtcfg.Config, app abci.Application, logger log.Logger) (*c
 		closeGuardedDBProvider(cmtcfg.DefaultDBProvider),
 		cmtnode.DefaultMetricsProvider(c.Instrumentation),
 		logger,
+		opts...,
 	)
 }
 
@@ -209,63 +228,3 @@ func (n *Node) Stop() error {
 
 // GRPCAddr is the bound gRPC address (after Start).
 func (n *Node) GRPCAddr() net.Addr { return n.grpcAddr }
-
-// mempoolSubmitter submits through CometBFT's mempool, which runs CheckTx
-// and gossips accepted txs to peers.
-//
-// New submissions are refused once the mempool holds maxLocal txs, below
-// its full size: the headroom is kept for txs gossiped from peers. Under
-// overload clients are pushed back while every tx already admitted
-// somewhere still reaches the other validators — which fair ordering
-// needs, since a tx is eligible only once validators holding more than 1/3
-// of the power report it.
-type mempoolSubmitter struct {
-	mp       cmtmempool.Mempool
-	maxLocal int
-}
-
-func (s mempoolSubmitter) Submit(ctx context.Context, raw []byte) (uint32, string, error) {
-	if n := s.mp.Size(); s.maxLocal > 0 && n >= s.maxLocal {
-		return tx.ErrMempoolFull.Code, tx.Errorf(tx.ErrMempoolFull,
-			"node busy: its mempool holds %d txs and takes new submissions below %d (the rest is kept for peers' gossip); retry shortly or submit to another validator",
-			n, s.maxLocal).Error(), nil
-	}
-	reqRes, err := s.mp.CheckTx(raw, "")
-	if err != nil {
-		return mempoolVerdict(err, raw)
-	}
-	done := make(chan struct{})
-	go func() { reqRes.Wait(); close(done) }()
-	select {
-	case <-ctx.Done():
-		return 0, "", ctx.Err()
-	case <-done:
-	}
-	if err := reqRes.Error(); err != nil {
-		return mempoolVerdict(err, raw)
-	}
-	res := reqRes.Response.GetCheckTx()
-	return res.Code, res.Log, nil
-}
-
-// mempoolVerdict turns CometBFT mempool errors into Ordo codes: the app's
-// own rejection (ErrInvalidTx carries its code and log), duplicates, size
-// and capacity. Anything else is an error of the node, not of the tx.
-func mempoolVerdict(err error, raw []byte) (uint32, string, error) {
-	var (
-		invalid  cmtmempool.ErrInvalidTx
-		tooLarge cmtmempool.ErrTxTooLarge
-		full     cmtmempool.ErrMempoolIsFull
-	)
-	switch {
-	case errors.As(err, &invalid):
-		return invalid.Code, invalid.Log, nil
-	case errors.Is(err, cmtmempool.ErrTxInCache), errors.Is(err, cmtmempool.ErrTxInMempool):
-		return tx.ErrDuplicate.Code, tx.Errorf(tx.ErrDuplicate, "tx %s was already received", tx.HashOf(raw)).Error(), nil
-	case errors.As(err, &tooLarge):
-		return tx.ErrTooLarge.Code, tx.Errorf(tx.ErrTooLarge, "%v", err).Error(), nil
-	case errors.As(err, &full), errors.Is(err, cmtmempool.ErrRecheckFull):
-		return tx.ErrMempoolFull.Code, tx.Errorf(tx.ErrMempoolFull, "%v", err).Error(), nil
-	}
-	return 0, "", err
-}

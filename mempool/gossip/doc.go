@@ -1,0 +1,25 @@
+// Package gossip is Ordo's transaction gossip: a CometBFT p2p reactor that
+// relays pending txs between nodes in batches, and the admission worker
+// that checks them.
+//
+// CometBFT's flood mempool sends one p2p message per tx per peer and calls
+// CheckTx once per tx, so every validator verifies every signature on its
+// own. Here, every tx a node admits — submitted locally or received from a
+// peer — is queued for each other peer and sent in batches of up to
+// Config.MaxBatchBytes; the receiving node's admission worker takes
+// everything waiting (peers' batches and local submissions together) and
+// admits it with one call to an Admitter, which checks all signatures with
+// one ed25519 batch equation (consensus.App.AdmitBatch). A tx is relayed
+// only after it was admitted, and never back to the peer it came from.
+//
+// A node that connects receives the sender's whole pending pool, so a
+// restarted validator sees what it missed. Send queues are bounded per peer
+// (Config.MaxQueueBytes); when a peer cannot keep up, the newest txs for
+// it are dropped and counted (it still learns them from other peers or
+// sees them in blocks). A peer that relays a tx with an invalid signature
+// is disconnected: honest nodes relay only txs whose signatures they
+// verified.
+//
+// Nothing here feeds consensus directly: what a node's pool holds may
+// differ between nodes, and every block is re-checked by ProcessProposal.
+package gossip

@@ -1,0 +1,293 @@
+package gossip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	protomem "github.com/cometbft/cometbft/api/cometbft/mempool/v1"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/p2p/conn"
+
+	"github.com/ordolabs/ordo/sequencer/tx"
+)
+
+// Channel is the p2p channel Ordo's gossip uses. CometBFT's own reactors use
+// 0x00 (pex), 0x20-0x23 (consensus), 0x30 (mempool), 0x38 (evidence), 0x40
+// (blocksync) and 0x60-0x61 (statesync).
+const Channel = byte(0x70)
+
+// Admitter admits a batch of raw txs to the node's pool and returns one
+// result per tx, in order: nil when admitted, an error wrapping
+// tx.ErrDuplicate when the pool already held it, or the rejection.
+type Admitter interface {
+	AdmitBatch(raws [][]byte) []error
+}
+
+// Config tunes the reactor. DefaultConfig gives working values.
+type Config struct {
+	// MaxBatchBytes is the largest batch sent to a peer in one message
+	// (a single larger tx is sent alone).
+	MaxBatchBytes int
+	// Linger is how long a peer's sender waits after the first queued tx
+	// so more can join its batch.
+	Linger time.Duration
+	// MaxQueueBytes bounds the txs waiting to be sent to one peer.
+	MaxQueueBytes int
+	// MaxAdmitTxs is the most txs the admission worker checks at once.
+	MaxAdmitTxs int
+	// AdmitLinger is how long the admission worker waits after the first
+	// job for more to join the batch (it stops waiting at MaxAdmitTxs).
+	// Batch signature checks cost about half as much per signature.
+	AdmitLinger time.Duration
+	// MaxMessageBytes is the largest gossip message accepted from a peer;
+	// it must exceed MaxBatchBytes plus the chain's largest tx.
+	MaxMessageBytes int
+}
+
+// DefaultConfig returns the values a node uses.
+func DefaultConfig() Config {
+	return Config{
+		MaxBatchBytes:   256 << 10,
+		Linger:          5 * time.Millisecond,
+		MaxQueueBytes:   64 << 20,
+		MaxAdmitTxs:     2048,
+		AdmitLinger:     3 * time.Millisecond,
+		MaxMessageBytes: 16 << 20,
+	}
+}
+
+// Reactor relays pending txs to peers and admits the txs peers send. It is
+// safe for concurrent use.
+type Reactor struct {
+	p2p.BaseReactor
+
+	cfg     Config
+	admit   Admitter
+	pending func() [][]byte
+
+	work chan job
+	quit chan struct{}
+	wg   sync.WaitGroup
+
+	mu    sync.Mutex
+	peers map[p2p.ID]*sender
+
+	stats *counters
+}
+
+// job is one unit of admission work: a peer's batch or a local submission.
+type job struct {
+	raws  [][]byte
+	src   p2p.Peer     // nil for local submissions
+	reply chan []error // nil for peers' batches
+}
+
+// NewReactor returns a reactor that admits through admit and sends each new
+// peer the txs pending() returns (the node's whole pool, in arrival order).
+func NewReactor(cfg Config, admit Admitter, pending func() [][]byte) *Reactor {
+	r := &Reactor{
+		cfg:     cfg,
+		admit:   admit,
+		pending: pending,
+		work:    make(chan job, 256),
+		quit:    make(chan struct{}),
+		peers:   make(map[p2p.ID]*sender),
+		stats:   sharedCounters(),
+	}
+	r.BaseReactor = *p2p.NewBaseReactor("OrdoGossip", r)
+	return r
+}
+
+// OnStart starts the admission worker.
+func (r *Reactor) OnStart() error {
+	r.wg.Add(1)
+	go r.admitLoop()
+	return nil
+}
+
+// OnStop stops the admission worker and every peer's sender.
+func (r *Reactor) OnStop() {
+	close(r.quit)
+	r.mu.Lock()
+	for id, s := range r.peers {
+		s.stop()
+		delete(r.peers, id)
+	}
+	r.mu.Unlock()
+	r.wg.Wait()
+}
+
+// GetChannels implements p2p.Reactor.
+func (r *Reactor) GetChannels() []*conn.ChannelDescriptor {
+	return []*conn.ChannelDescriptor{{
+		ID:                  Channel,
+		Priority:            5,
+		SendQueueCapacity:   16,
+		RecvMessageCapacity: r.cfg.MaxMessageBytes,
+		MessageType:         &protomem.Message{},
+	}}
+}
+
+// AddPeer implements p2p.Reactor: it starts the peer's sender and queues the
+// whole pending pool for it.
+func (r *Reactor) AddPeer(peer p2p.Peer) {
+	s := newSender(peer, r.cfg, r.stats)
+	r.mu.Lock()
+	if old, ok := r.peers[peer.ID()]; ok {
+		old.stop()
+	}
+	r.peers[peer.ID()] = s
+	r.mu.Unlock()
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		s.run()
+	}()
+	s.push(r.pending())
+}
+
+// RemovePeer implements p2p.Reactor.
+func (r *Reactor) RemovePeer(peer p2p.Peer, _ any) {
+	r.mu.Lock()
+	if s, ok := r.peers[peer.ID()]; ok && s.peer == peer {
+		s.stop()
+		delete(r.peers, peer.ID())
+	}
+	r.mu.Unlock()
+}
+
+// Receive implements p2p.Reactor: a peer's batch is queued for admission.
+// It blocks while the admission worker is busy, which slows that peer's
+// connection down rather than letting its txs pile up in memory.
+func (r *Reactor) Receive(e p2p.Envelope) {
+	msg, ok := e.Message.(*protomem.Txs)
+	if !ok {
+		r.Switch.StopPeerForError(e.Src, fmt.Errorf("ordo gossip: unexpected message %T", e.Message))
+		return
+	}
+	if len(msg.Txs) == 0 {
+		return
+	}
+	r.stats.received.Add(float64(len(msg.Txs)))
+	select {
+	case r.work <- job{raws: msg.Txs, src: e.Src}:
+	case <-r.quit:
+	}
+}
+
+// ErrStopped is returned by Submit when the reactor is not running.
+var ErrStopped = errors.New("ordo gossip is stopped")
+
+// Submit admits txs submitted to this node (they join the admission batch
+// with whatever else is waiting) and relays the admitted ones to every
+// peer. It returns one result per tx, as Admitter does.
+func (r *Reactor) Submit(ctx context.Context, raws [][]byte) ([]error, error) {
+	reply := make(chan []error, 1)
+	select {
+	case r.work <- job{raws: raws, reply: reply}:
+	case <-r.quit:
+		return nil, ErrStopped
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	select {
+	case errs := <-reply:
+		return errs, nil
+	case <-r.quit:
+		return nil, ErrStopped
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Relay sends a tx the node admitted by other means (CometBFT's RPC and
+// CheckTx) to every peer.
+func (r *Reactor) Relay(raw []byte) { r.broadcast([][]byte{raw}, nil) }
+
+// admitLoop is the admission worker: it takes every job waiting, up to
+// MaxAdmitTxs txs, admits them in one batch, answers local submitters and
+// relays what was admitted.
+func (r *Reactor) admitLoop() {
+	defer r.wg.Done()
+	var batch []job
+	var raws [][]byte
+	linger := time.NewTimer(0)
+	<-linger.C
+	for {
+		batch, raws = batch[:0], raws[:0]
+		select {
+		case j := <-r.work:
+			batch, raws = append(batch, j), append(raws, j.raws...)
+		case <-r.quit:
+			return
+		}
+		linger.Reset(r.cfg.AdmitLinger)
+	gather:
+		for len(raws) < r.cfg.MaxAdmitTxs {
+			select {
+			case j := <-r.work:
+				batch, raws = append(batch, j), append(raws, j.raws...)
+			case <-linger.C:
+				break gather
+			case <-r.quit:
+				return
+			}
+		}
+		if !linger.Stop() {
+			select {
+			case <-linger.C:
+			default:
+			}
+		}
+		errs := r.admit.AdmitBatch(raws)
+		r.stats.admitBatch.Observe(float64(len(raws)))
+		off := 0
+		for _, j := range batch {
+			res := errs[off : off+len(j.raws) : off+len(j.raws)]
+			off += len(j.raws)
+			r.settle(j, res)
+		}
+	}
+}
+
+// settle relays a job's admitted txs and answers its submitter; a peer that
+// sent a tx with an invalid signature is disconnected.
+func (r *Reactor) settle(j job, errs []error) {
+	var fresh [][]byte
+	badSig := false
+	for k, err := range errs {
+		switch {
+		case err == nil:
+			fresh = append(fresh, j.raws[k])
+		case tx.CodeOf(err) == tx.ErrDuplicate.Code:
+		default:
+			r.stats.rejected.Inc()
+			badSig = badSig || tx.CodeOf(err) == tx.ErrInvalidSignature.Code
+		}
+	}
+	r.stats.admitted.Add(float64(len(fresh)))
+	r.broadcast(fresh, j.src)
+	if j.reply != nil {
+		j.reply <- errs
+	}
+	if badSig && j.src != nil && r.Switch != nil {
+		r.Switch.StopPeerForError(j.src, errors.New("ordo gossip: peer relayed a tx with an invalid signature"))
+	}
+}
+
+// broadcast queues raws for every peer except src.
+func (r *Reactor) broadcast(raws [][]byte, src p2p.Peer) {
+	if len(raws) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.peers {
+		if src == nil || s.peer.ID() != src.ID() {
+			s.push(raws)
+		}
+	}
+}
