@@ -28,6 +28,7 @@ func benchCmd() *cobra.Command {
 		cfg                                  bench.Config
 		systems, out, dir                    string
 		baseline, compareFair, compareAtomic bool
+		compareFlood                         bool
 		keep                                 bool
 	)
 	cmd := &cobra.Command{
@@ -43,7 +44,9 @@ shape and CometBFT config in the same invocation and prints Ordo/baseline
 ratios; --compare-fair also runs Ordo with fair ordering off;
 --compare-atomic also runs Ordo with every tx an atomic bundle (two kv
 Puts, one on each of two atomic rollups), so validators simulate and
-decide every tx.
+decide every tx; --compare-flood also runs Ordo with txs relayed by
+CometBFT's flood mempool (one CheckTx per tx per node) instead of Ordo's
+batched gossip.
 
 Writes bench.json, bench.png (throughput and latency over time) and
 summary.txt to --out.`,
@@ -62,6 +65,9 @@ summary.txt to --out.`,
 			}
 			if compareAtomic {
 				cfg.Systems = append(cfg.Systems, "ordo-atomic")
+			}
+			if compareFlood {
+				cfg.Systems = append(cfg.Systems, "ordo-flood")
 			}
 			if baseline {
 				cfg.Systems = append(cfg.Systems, "kvstore")
@@ -113,10 +119,11 @@ summary.txt to --out.`,
 	f.IntVar(&cfg.Accounts, "accounts", 16, "submitting accounts (baseline: 4× as many RPC workers)")
 	f.IntVar(&cfg.FirstIP, "first-ip", 101, "last octet of the first validator's 127.0.0.x address")
 	f.DurationVar(&cfg.BlockInterval, "block-interval", 500*time.Millisecond, "CometBFT timeout_commit for every system")
-	f.StringVar(&systems, "systems", "ordo", "comma-separated systems: ordo, ordo-nofair, ordo-atomic, kvstore")
+	f.StringVar(&systems, "systems", "ordo", "comma-separated systems: ordo, ordo-nofair, ordo-atomic, ordo-flood, kvstore")
 	f.BoolVar(&baseline, "baseline", false, "also run the CometBFT kvstore baseline")
 	f.BoolVar(&compareFair, "compare-fair", false, "also run Ordo with fair ordering off")
 	f.BoolVar(&compareAtomic, "compare-atomic", false, "also run Ordo with every tx an atomic bundle across two atomic kv rollups")
+	f.BoolVar(&compareFlood, "compare-flood", false, "also run Ordo with CometBFT's flood mempool relaying txs instead of Ordo's gossip")
 	f.StringVar(&out, "out", "", "results folder (default bench-results/<UTC time>)")
 	f.StringVar(&dir, "dir", "", "folder for the networks' homes and logs (default: a temp dir, removed)")
 	f.BoolVar(&keep, "keep", false, "keep the temp dir with homes and logs")

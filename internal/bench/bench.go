@@ -33,7 +33,8 @@ type Config struct {
 	Accounts int
 	// Systems to run, in order: "ordo", "ordo-nofair", "ordo-atomic"
 	// (every tx an atomic bundle of two kv Puts across two atomic
-	// rollups), "kvstore".
+	// rollups), "ordo-flood" (txs relayed by CometBFT's flood mempool
+	// instead of Ordo's gossip), "kvstore".
 	Systems []string
 	// Binary is the ordo executable for the validator processes.
 	Binary string
@@ -63,7 +64,7 @@ func (c Config) Validate() error {
 		return errors.New("bench: binary and dir are required")
 	}
 	for _, s := range c.Systems {
-		if s != "ordo" && s != "ordo-nofair" && s != "ordo-atomic" && s != "kvstore" {
+		if s != "ordo" && s != "ordo-nofair" && s != "ordo-atomic" && s != "ordo-flood" && s != "kvstore" {
 			return fmt.Errorf("bench: unknown system %q", s)
 		}
 	}
@@ -109,7 +110,9 @@ func runSystem(ctx context.Context, cfg Config, sys string, firstIP int) (RunRes
 	if sys == "kvstore" {
 		nw, err = startKVStore(cfg, dir, firstIP)
 	} else {
-		nw, err = startOrdo(ctx, cfg, dir, firstIP, sys != "ordo-nofair", sys == "ordo-atomic")
+		nw, err = startOrdo(ctx, cfg, dir, firstIP, ordoVariant{
+			fair: sys != "ordo-nofair", atomic: sys == "ordo-atomic", flood: sys == "ordo-flood",
+		})
 	}
 	if err != nil {
 		return RunResult{}, err
@@ -179,10 +182,19 @@ func runSystem(ctx context.Context, cfg Config, sys string, firstIP int) (RunRes
 	return res, nil
 }
 
-func startOrdo(ctx context.Context, cfg Config, dir string, firstIP int, fair, atomic bool) (network, error) {
+// ordoVariant is how an Ordo system differs from the default.
+type ordoVariant struct {
+	fair   bool // fair ordering on
+	atomic bool // every tx an atomic bundle
+	flood  bool // CometBFT's flood mempool relays txs
+}
+
+func startOrdo(ctx context.Context, cfg Config, dir string, firstIP int, v ordoVariant) (network, error) {
+	atomic := v.atomic
 	opts := testnet.Options{
 		Validators: cfg.Validators, Dir: dir, Binary: cfg.Binary, FirstIP: firstIP,
-		DevAccounts: cfg.Accounts, BlockInterval: cfg.BlockInterval, DisableFairOrdering: !fair,
+		DevAccounts: cfg.Accounts, BlockInterval: cfg.BlockInterval, DisableFairOrdering: !v.fair,
+		CometBFTGossip: v.flood,
 	}
 	if atomic {
 		opts.Rollups = []string{"demo-a", "demo-b"}

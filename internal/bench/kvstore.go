@@ -46,6 +46,9 @@ func setupKVStore(dir, binary string, validators, firstIP int, blockInterval tim
 		home := filepath.Join(dir, fmt.Sprintf("node%d", i))
 		c := node.DefaultCometConfig(home)
 		c.Moniker = fmt.Sprintf("kvstore%d", i)
+		// kvstore has only CometBFT's flood mempool to spread txs (Ordo
+		// validators turn its broadcast off and use their own gossip).
+		c.Mempool.Broadcast = true
 		ports := make([]int, 3)
 		for j := range ports {
 			p, err := freePort(ip)
