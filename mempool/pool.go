@@ -1,9 +1,9 @@
 // Package mempool is Ordo's application-side transaction pool.
 //
-// CometBFT's flood mempool gossips transactions between validators and calls
-// the app's CheckTx for each one; CheckTx admits the tx here. The pool keeps
-// per-account nonce queues (future nonces are parked, not dropped, up to a
-// gap limit), deduplicates by hash, bounds count and bytes globally and per
+// Txs reach it through admission (consensus.App.AdmitBatch, fed by the
+// gossip reactor in mempool/gossip, or CheckTx for CometBFT's RPC and
+// flood mempool). The pool keeps per-account nonce queues (future nonces
+// are parked, not dropped, up to a gap limit), deduplicates by hash, bounds count and bytes globally and per
 // account, expires entries after a TTL, and records each tx's local
 // first-seen time and arrival sequence for the ordering rules.
 //

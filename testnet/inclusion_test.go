@@ -17,7 +17,8 @@ import (
 )
 
 // censor is a validator that keeps one account's txs out of its mempool
-// (CheckTx refuses them, so it neither holds, reports nor gossips them).
+// (admission refuses them, from its gossip and from CometBFT's CheckTx
+// alike, so it neither holds, reports nor relays them).
 // With dropFromProposals it is also a censoring proposer: it removes that
 // account's txs from its own proposals, even when E lists them.
 type censor struct {
@@ -39,6 +40,28 @@ func (c *censor) CheckTx(ctx context.Context, req *abci.CheckTxRequest) (*abci.C
 		return &abci.CheckTxResponse{Code: 99, Codespace: "censor", Log: "censored"}, nil
 	}
 	return c.App.CheckTx(ctx, req)
+}
+
+// errCensored is the censor's refusal (code 99, outside Ordo's codes).
+var errCensored = &tx.Error{Code: 99, Desc: "censored"}
+
+// AdmitBatch refuses the victim's txs and admits the rest as usual (the
+// node's gossip admits through the wrapper).
+func (c *censor) AdmitBatch(raws [][]byte) []error {
+	errs := make([]error, len(raws))
+	var rest [][]byte
+	var at []int
+	for i, raw := range raws {
+		if c.isVictim(raw) {
+			errs[i] = errCensored
+			continue
+		}
+		rest, at = append(rest, raw), append(at, i)
+	}
+	for k, err := range c.App.AdmitBatch(rest) {
+		errs[at[k]] = err
+	}
+	return errs
 }
 
 func (c *censor) PrepareProposal(ctx context.Context, req *abci.PrepareProposalRequest) (*abci.PrepareProposalResponse, error) {

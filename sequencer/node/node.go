@@ -1,7 +1,8 @@
 // Package node wires one Ordo validator together. New is the one place the
 // pipeline is assembled, in the order a transaction travels:
 //
-//	gRPC API (sequencer/api) → CometBFT mempool + app pool (mempool) →
+//	gRPC API (sequencer/api) → tx gossip and admission (mempool/gossip) →
+//	app pool (mempool) →
 //	consensus handlers (consensus) → ordering rules (ordering) →
 //	ledger and state store (sequencer/ledger, sequencer/state)
 //
@@ -103,7 +104,13 @@ func New(cfg *Config, logger log.Logger, opts ...Option) (*Node, error) {
 	var cometOpts []cmtnode.Option
 	var txGossip *gossip.Reactor
 	if cfg.Ordo.Mempool.Gossip == mempool.GossipOrdo {
-		txGossip = gossip.NewReactor(gossip.DefaultConfig(), app, pendingTxs(pool))
+		// Admission goes through the wrapper when it has its own (tests'
+		// censoring validators), else straight to the app.
+		var admit gossip.Admitter = app
+		if a, ok := abciApp.(gossip.Admitter); ok {
+			admit = a
+		}
+		txGossip = gossip.NewReactor(gossip.DefaultConfig(), admit, pendingTxs(pool))
 		txGossip.SetLogger(logger.With("module", "gossip"))
 		app.SetOnAdmit(txGossip.Relay)
 		cometOpts = append(cometOpts, cmtnode.CustomReactors(map[string]p2p.Reactor{"ORDO_GOSSIP": txGossip}))
