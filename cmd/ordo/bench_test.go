@@ -12,17 +12,18 @@ import (
 )
 
 // TestBenchSmoke keeps the benchmark harness working: a few seconds of a
-// tiny load against Ordo (fair ordering on and off, and with atomic
-// bundles) and the kvstore baseline. It checks that the harness ran and wrote consistent output —
+// tiny load against Ordo (fair ordering on and off, with atomic bundles,
+// and with CometBFT's flood gossip instead of Ordo's) and the kvstore
+// baseline (addresses 127.0.0.161-180). It checks that the harness ran and wrote consistent output —
 // never a speed.
 func TestBenchSmoke(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts four 4-validator networks")
+		t.Skip("starts five 4-validator networks")
 	}
 	bin := testnet.BuildBinary(t)
 	out := t.TempDir()
 	cmd := exec.Command(bin, "bench", "--duration", "3s", "--warmup", "2s", "--accounts", "2", "--rate", "100",
-		"--compare-fair", "--compare-atomic", "--baseline", "--first-ip", "161", "--block-interval", "200ms", "--out", out)
+		"--compare-fair", "--compare-atomic", "--compare-flood", "--baseline", "--first-ip", "161", "--block-interval", "200ms", "--out", out)
 	b, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("ordo bench: %v\n%s", err, b)
@@ -35,7 +36,7 @@ func TestBenchSmoke(t *testing.T) {
 	if err := json.Unmarshal(raw, &rep); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"ordo", "ordo-nofair", "ordo-atomic", "kvstore"}
+	want := []string{"ordo", "ordo-nofair", "ordo-atomic", "ordo-flood", "kvstore"}
 	if len(rep.Runs) != len(want) {
 		t.Fatalf("%d runs, want %d", len(rep.Runs), len(want))
 	}
