@@ -93,6 +93,11 @@ func (o *observer) poll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// The firm height is read after this poll's blocks were fetched,
+		// so it may already cover heights the bench has not seen yet:
+		// count a height firm only once its block was seen, or firm
+		// latency would come out below soft latency and the lag negative.
+		firm = min(firm, o.next-1)
 		if o.firmSeen == nil {
 			o.firmSeen = make(map[int64]time.Time)
 		}
