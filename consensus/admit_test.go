@@ -107,3 +107,25 @@ func TestCheckTxRelaysAdmittedTxs(t *testing.T) {
 		t.Fatalf("relayed %d txs, want exactly the admitted one", len(relayed))
 	}
 }
+
+// TestDecodeVerifiedReusesPooledTxs: a block tx the pool holds is not
+// decoded again (the pooled decoded form is returned), while bytes the pool
+// does not hold are decoded and checked as usual.
+func TestDecodeVerifiedReusesPooledTxs(t *testing.T) {
+	n := openNode(t, "", mempool.DefaultConfig())
+	n.initChain(t)
+	raw := alice.sign(t, 0, fee, rollupData("beta", 1))
+	n.mustCheckTx(t, raw)
+	e, ok := n.pool.Get(tx.HashOf(raw))
+	if !ok {
+		t.Fatal("tx not pooled")
+	}
+	got, err := n.app.decodeVerified(raw)
+	if err != nil || got != e.Tx {
+		t.Fatalf("decodeVerified returned %p (%v), want the pooled %p", got, err, e.Tx)
+	}
+	forged := badSignature(t, raw)
+	if _, err := n.app.decodeVerified(forged); tx.CodeOf(err) != tx.ErrInvalidSignature.Code {
+		t.Fatalf("forged copy of a pooled tx: %v, want invalid signature", err)
+	}
+}
