@@ -68,6 +68,12 @@ func (p *fakePool) count(raw []byte) (attempts int, admitted bool) {
 	return p.seen[string(raw)], p.has(raw)
 }
 
+func (p *fakePool) numBatches() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.batches
+}
+
 func (p *fakePool) numAdmitted() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -160,8 +166,8 @@ func TestSubmittedTxsReachEveryPeerInBatches(t *testing.T) {
 				t.Fatalf("node %d was offered %s %d times", i, raw, attempts)
 			}
 		}
-		if pool.batches >= len(sent) {
-			t.Fatalf("node %d ran %d admission batches for %d txs: no batching", i, pool.batches, len(sent))
+		if b := pool.numBatches(); b >= len(sent) {
+			t.Fatalf("node %d ran %d admission batches for %d txs: no batching", i, b, len(sent))
 		}
 	}
 }
