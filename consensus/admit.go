@@ -48,6 +48,8 @@ func (a *App) AdmitBatch(raws [][]byte) []error {
 		}
 		a.verified.add(unverified[k].Hash)
 	}
+	a.admitMu.RLock()
+	defer a.admitMu.RUnlock()
 	snap := a.store.Snapshot()
 	defer snap.Discard()
 	for i, t := range txs {

@@ -8,8 +8,8 @@ import (
 )
 
 // TestAdmitBatchVerdicts: one batch mixing valid txs with every kind of
-// defect gets, per tx and in order, the verdict CheckTx gives the same tx
-// alone; valid txs enter the pool and the verified cache, a tx already
+// defect gets, per tx and in order, the rejection code of its defect (the
+// codes TestCheckTxRejectsBadInput expects from CheckTx); valid txs enter the pool and the verified cache, a tx already
 // pending (or repeated in the batch) is a duplicate, and nothing is
 // written to the status log (the caller decides what to record).
 func TestAdmitBatchVerdicts(t *testing.T) {
@@ -93,7 +93,8 @@ func TestAdmitBatchVerdicts(t *testing.T) {
 }
 
 // TestCheckTxRelaysAdmittedTxs: a tx CheckTx admits (CometBFT's RPC path)
-// is handed to the relay hook once; refused txs and re-checks are not.
+// is handed to the relay hook once; refused txs and resubmissions of a
+// pending tx are not.
 func TestCheckTxRelaysAdmittedTxs(t *testing.T) {
 	n := openNode(t, "", mempool.DefaultConfig())
 	n.initChain(t)

@@ -3,7 +3,10 @@
 // Handlers gather inputs and delegate: admission to package mempool, block
 // building and checking to the pure functions of package ordering, state
 // transition to package ledger, persistence to package state. CometBFT calls
-// the handlers one at a time (the node uses a local client with one mutex).
+// the consensus handlers one at a time (the node's local client serializes
+// them); admission (CheckTx from CometBFT's mempool connection, AdmitBatch
+// from Ordo's gossip) runs concurrently with them and is ordered against
+// Commit by a read-write lock.
 //
 // Determinism: ProcessProposal, FinalizeBlock and Commit must produce the
 // same results on every validator. They read only the block, the committed
@@ -14,6 +17,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -66,6 +70,12 @@ type App struct {
 	anyAtomic atomic.Bool
 	// onAdmit, when set, is told of every tx CheckTx admits (see SetOnAdmit).
 	onAdmit func(raw []byte)
+	// admitMu orders admission against Commit: admission (AdmitBatch,
+	// CheckTx) reads committed state and adds to the pool under the read
+	// lock; Commit writes the state and updates the pool under the write
+	// lock, so a tx checked against the state before a block can never be
+	// added to the pool after that block committed it.
+	admitMu sync.RWMutex
 }
 
 // NewApp builds the application over an open store and pool. Parameters are

@@ -43,6 +43,8 @@ func (a *App) admit(raw []byte) error {
 }
 
 func (a *App) admitDecoded(t *tx.Tx) error {
+	a.admitMu.RLock()
+	defer a.admitMu.RUnlock()
 	snap := a.store.Snapshot()
 	defer snap.Discard()
 	if err := a.admitChecked(snap, t); errors.Is(err, tx.ErrDuplicate) {

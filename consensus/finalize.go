@@ -152,6 +152,10 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (*abci.CommitResponse
 	if fin == nil {
 		return nil, fmt.Errorf("commit without a finalized block")
 	}
+	// No admission between the state write and the pool update: it would
+	// check txs against the old state and re-pool what this block commits.
+	a.admitMu.Lock()
+	defer a.admitMu.Unlock()
 	if err := a.store.Commit(fin.pending); err != nil {
 		return nil, fmt.Errorf("committing height %d: %w", fin.pending.Height, err)
 	}

@@ -12,13 +12,17 @@
 // one ed25519 batch equation (consensus.App.AdmitBatch). A tx is relayed
 // only after it was admitted, and never back to the peer it came from.
 //
-// A node that connects receives the sender's whole pending pool, so a
-// restarted validator sees what it missed. Send queues are bounded per peer
-// (Config.MaxQueueBytes); when a peer cannot keep up, the newest txs for
-// it are dropped and counted (it still learns them from other peers or
-// sees them in blocks). A peer that relays a tx with an invalid signature
-// is disconnected: honest nodes relay only txs whose signatures they
-// verified.
+// A node that connects is sent the sender's pending pool (up to the send
+// queue's bound), so a restarted validator sees what it missed. Send queues
+// are bounded per peer (Config.MaxQueueBytes); when a peer cannot keep up,
+// the newest txs for it are dropped and counted (it still learns them from
+// other peers or sees them in blocks). Each peer has at most one received
+// message (≤ Config.MaxMessageBytes, ≤ Config.MaxMessageTxs txs) waiting
+// for admission. A peer that breaks those bounds, or relays a tx failing a
+// stateless check (undecodable, too large, wrong chain id, invalid
+// signature), is disconnected: honest nodes relay only txs they admitted.
+// Peers that do not announce the channel (nodes with CometBFT's flood
+// gossip) are skipped.
 //
 // Nothing here feeds consensus directly: what a node's pool holds may
 // differ between nodes, and every block is re-checked by ProcessProposal.

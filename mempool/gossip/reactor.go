@@ -1,6 +1,7 @@
 package gossip
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -43,8 +44,12 @@ type Config struct {
 	// Batch signature checks cost about half as much per signature.
 	AdmitLinger time.Duration
 	// MaxMessageBytes is the largest gossip message accepted from a peer;
-	// it must exceed MaxBatchBytes plus the chain's largest tx.
+	// it must exceed MaxBatchBytes and the chain's largest tx (a tx larger
+	// than MaxBatchBytes travels alone).
 	MaxMessageBytes int
+	// MaxMessageTxs is the most txs one message may carry; a peer that
+	// sends more is disconnected.
+	MaxMessageTxs int
 }
 
 // DefaultConfig returns the values a node uses.
@@ -55,7 +60,8 @@ func DefaultConfig() Config {
 		MaxQueueBytes:   64 << 20,
 		MaxAdmitTxs:     2048,
 		AdmitLinger:     3 * time.Millisecond,
-		MaxMessageBytes: 16 << 20,
+		MaxMessageBytes: 4 << 20,
+		MaxMessageTxs:   8192,
 	}
 }
 
@@ -110,8 +116,8 @@ func (r *Reactor) OnStart() error {
 
 // OnStop stops the admission worker and every peer's sender.
 func (r *Reactor) OnStop() {
-	close(r.quit)
 	r.mu.Lock()
+	close(r.quit)
 	for id, s := range r.peers {
 		s.stop()
 		delete(r.peers, id)
@@ -134,14 +140,23 @@ func (r *Reactor) GetChannels() []*conn.ChannelDescriptor {
 // AddPeer implements p2p.Reactor: it starts the peer's sender and queues the
 // whole pending pool for it.
 func (r *Reactor) AddPeer(peer p2p.Peer) {
+	if !hasChannel(peer, Channel) {
+		return // a node without Ordo's gossip (mempool.gossip = "cometbft")
+	}
 	s := newSender(peer, r.cfg, r.stats)
 	r.mu.Lock()
+	select {
+	case <-r.quit: // stopping: OnStop already stopped every sender
+		r.mu.Unlock()
+		return
+	default:
+	}
 	if old, ok := r.peers[peer.ID()]; ok {
 		old.stop()
 	}
 	r.peers[peer.ID()] = s
-	r.mu.Unlock()
 	r.wg.Add(1)
+	r.mu.Unlock()
 	go func() {
 		defer r.wg.Done()
 		s.run()
@@ -159,23 +174,41 @@ func (r *Reactor) RemovePeer(peer p2p.Peer, _ any) {
 	r.mu.Unlock()
 }
 
-// Receive implements p2p.Reactor: a peer's batch is queued for admission.
-// It blocks while the admission worker is busy, which slows that peer's
-// connection down rather than letting its txs pile up in memory.
+// Receive implements p2p.Reactor: a peer's batch is admitted with whatever
+// else is waiting. Receive returns once the batch was admitted, so each
+// peer has at most one batch (≤ MaxMessageBytes) in memory at a time and
+// a peer that sends faster than this node admits is slowed down on its own
+// connection. A peer that breaks the message bounds is disconnected.
 func (r *Reactor) Receive(e p2p.Envelope) {
 	msg, ok := e.Message.(*protomem.Txs)
 	if !ok {
 		r.Switch.StopPeerForError(e.Src, fmt.Errorf("ordo gossip: unexpected message %T", e.Message))
 		return
 	}
+	if len(msg.Txs) > r.cfg.MaxMessageTxs {
+		r.Switch.StopPeerForError(e.Src, fmt.Errorf("ordo gossip: %d txs in one message, limit %d", len(msg.Txs), r.cfg.MaxMessageTxs))
+		return
+	}
 	if len(msg.Txs) == 0 {
 		return
 	}
 	r.stats.received.Add(float64(len(msg.Txs)))
+	reply := make(chan []error, 1)
 	select {
-	case r.work <- job{raws: msg.Txs, src: e.Src}:
+	case r.work <- job{raws: msg.Txs, src: e.Src, reply: reply}:
+	case <-r.quit:
+		return
+	}
+	select {
+	case <-reply:
 	case <-r.quit:
 	}
+}
+
+// hasChannel reports whether peer announced channel ch.
+func hasChannel(peer p2p.Peer, ch byte) bool {
+	info, ok := peer.NodeInfo().(p2p.DefaultNodeInfo)
+	return !ok || bytes.IndexByte(info.Channels, ch) >= 0
 }
 
 // ErrStopped is returned by Submit when the reactor is not running.
@@ -243,6 +276,13 @@ func (r *Reactor) admitLoop() {
 			}
 		}
 		errs := r.admit.AdmitBatch(raws)
+		if len(errs) != len(raws) {
+			r.Logger.Error("admission returned the wrong number of results; refusing the batch", "txs", len(raws), "results", len(errs))
+			errs = make([]error, len(raws))
+			for i := range errs {
+				errs[i] = tx.Errorf(tx.ErrInternal, "admission failed")
+			}
+		}
 		r.stats.admitBatch.Observe(float64(len(raws)))
 		off := 0
 		for _, j := range batch {
@@ -253,29 +293,41 @@ func (r *Reactor) admitLoop() {
 	}
 }
 
-// settle relays a job's admitted txs and answers its submitter; a peer that
-// sent a tx with an invalid signature is disconnected.
+// settle relays a job's admitted txs and answers its submitter. A peer
+// that relayed a tx failing a stateless check is disconnected: honest nodes
+// relay only txs they admitted, and these checks give the same answer on
+// every node of the chain.
 func (r *Reactor) settle(j job, errs []error) {
 	var fresh [][]byte
-	badSig := false
+	var misbehaved error
 	for k, err := range errs {
-		switch {
+		switch code := tx.CodeOf(err); {
 		case err == nil:
 			fresh = append(fresh, j.raws[k])
-		case tx.CodeOf(err) == tx.ErrDuplicate.Code:
+		case code == tx.ErrDuplicate.Code:
 		default:
 			r.stats.rejected.Inc()
-			badSig = badSig || tx.CodeOf(err) == tx.ErrInvalidSignature.Code
+			if misbehaved == nil && statelessFailure(code) {
+				misbehaved = fmt.Errorf("ordo gossip: peer relayed an invalid tx: %w", err)
+			}
 		}
 	}
 	r.stats.admitted.Add(float64(len(fresh)))
 	r.broadcast(fresh, j.src)
-	if j.reply != nil {
-		j.reply <- errs
+	j.reply <- errs
+	if misbehaved != nil && j.src != nil && r.Switch != nil {
+		r.Switch.StopPeerForError(j.src, misbehaved)
 	}
-	if badSig && j.src != nil && r.Switch != nil {
-		r.Switch.StopPeerForError(j.src, errors.New("ordo gossip: peer relayed a tx with an invalid signature"))
+}
+
+// statelessFailure reports rejection codes that depend only on the tx bytes
+// and the genesis (never on state or on this node's pool).
+func statelessFailure(code uint32) bool {
+	switch code {
+	case tx.ErrDecode.Code, tx.ErrTooLarge.Code, tx.ErrWrongChainID.Code, tx.ErrInvalidSignature.Code:
+		return true
 	}
+	return false
 }
 
 // broadcast queues raws for every peer except src.

@@ -36,6 +36,8 @@ func (p *fakePool) AdmitBatch(raws [][]byte) []error {
 		switch {
 		case bytes.HasPrefix(raw, []byte("bad")):
 			errs[i] = tx.Errorf(tx.ErrInvalidSignature, "fake")
+		case bytes.HasPrefix(raw, []byte("junk")):
+			errs[i] = tx.Errorf(tx.ErrDecode, "fake")
 		case bytes.HasPrefix(raw, []byte("low")):
 			errs[i] = tx.Errorf(tx.ErrInsufficientFee, "fake")
 		case p.seen[string(raw)] > 1 && p.has(raw):
@@ -91,13 +93,18 @@ type testNet struct {
 // before any peer connects.
 func newTestNet(t *testing.T, n int, connect func([]*p2p.Switch, int, int), preload map[int][][]byte) *testNet {
 	t.Helper()
+	return newTestNetWith(t, func(int) Config { return DefaultConfig() }, n, connect, preload)
+}
+
+// newTestNetWith is newTestNet with node i's reactor configured by cfgOf(i).
+func newTestNetWith(t *testing.T, cfgOf func(i int) Config, n int, connect func([]*p2p.Switch, int, int), preload map[int][][]byte) *testNet {
+	t.Helper()
 	tn := &testNet{}
-	cfg := DefaultConfig()
 	p2pCfg := cmtcfg.DefaultP2PConfig()
 	switches := p2p.MakeSwitches(p2pCfg, n, func(i int, sw *p2p.Switch) *p2p.Switch {
 		pool := newFakePool()
 		pool.admitted = append(pool.admitted, preload[i]...)
-		r := NewReactor(cfg, pool, pool.pending)
+		r := NewReactor(cfgOf(i), pool, pool.pending)
 		tn.pools = append(tn.pools, pool)
 		tn.reactors = append(tn.reactors, r)
 		sw.AddReactor("ORDO_GOSSIP", r)
@@ -239,14 +246,35 @@ func TestNewPeerReceivesThePendingPool(t *testing.T) {
 	}
 }
 
-// TestPeerRelayingInvalidSignatureIsDisconnected: honest nodes relay only
-// txs they verified, so a peer that relays an invalid signature is
-// dropped. Node 0's pool here admits "bad" txs (a byzantine node).
-func TestPeerRelayingInvalidSignatureIsDisconnected(t *testing.T) {
-	tn := newTestNet(t, 2, p2p.Connect2Switches, map[int][][]byte{0: {[]byte("bad-relayed")}})
+// TestPeerRelayingInvalidTxIsDisconnected: honest nodes relay only txs
+// they admitted, so a peer that relays a tx failing a stateless check (an
+// invalid signature, bytes that do not decode) is dropped. Node 0's pool
+// here admits anything (a byzantine node).
+func TestPeerRelayingInvalidTxIsDisconnected(t *testing.T) {
+	for _, raw := range []string{"bad-relayed", "junk-relayed"} {
+		t.Run(raw, func(t *testing.T) {
+			tn := newTestNet(t, 2, p2p.Connect2Switches, map[int][][]byte{0: {[]byte(raw)}})
+			waitFor(t, "node 1 to drop node 0", func() bool { return tn.switches[1].Peers().Size() == 0 })
+			if attempts, admitted := tn.pools[1].count([]byte(raw)); attempts != 1 || admitted {
+				t.Fatalf("node 1: %d attempts, admitted %v", attempts, admitted)
+			}
+		})
+	}
+}
+
+// TestPeerOverMessageBoundsIsDisconnected: a message with more txs than
+// the receiver's MaxMessageTxs costs its sender (here a node configured to
+// send 11 at once) the connection before any is admitted.
+func TestPeerOverMessageBoundsIsDisconnected(t *testing.T) {
+	many := txs("many", 11)
+	tn := newTestNetWith(t, func(i int) Config {
+		cfg := DefaultConfig()
+		cfg.MaxMessageTxs = 10 + 10*(1-i) // node 0 sends up to 20, node 1 takes 10
+		return cfg
+	}, 2, p2p.Connect2Switches, map[int][][]byte{0: many})
 	waitFor(t, "node 1 to drop node 0", func() bool { return tn.switches[1].Peers().Size() == 0 })
-	if attempts, admitted := tn.pools[1].count([]byte("bad-relayed")); attempts != 1 || admitted {
-		t.Fatalf("node 1: %d attempts, admitted %v", attempts, admitted)
+	if n := tn.pools[1].numAdmitted(); n != 0 {
+		t.Fatalf("node 1 admitted %d txs from an oversized message", n)
 	}
 }
 
@@ -267,5 +295,17 @@ func TestSenderQueueBounded(t *testing.T) {
 	}
 	if len(s.queue) != 11 || s.bytes != 66 {
 		t.Fatalf("after take: %d txs, %d bytes", len(s.queue), s.bytes)
+	}
+	cfg.MaxMessageTxs = 3
+	s.cfg = cfg
+	if b := s.take(); len(b) != 3 {
+		t.Fatalf("batch of %d txs, want 3 (MaxMessageTxs)", len(b))
+	}
+	cfg.MaxMessageBytes = msgOverhead + 5
+	s.cfg = cfg
+	before := len(s.queue)
+	s.push([][]byte{[]byte("123456")}) // one byte over what a message can carry
+	if len(s.queue) != before {
+		t.Fatal("a tx too large for a message was queued")
 	}
 }

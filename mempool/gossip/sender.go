@@ -41,7 +41,9 @@ func (s *sender) push(raws [][]byte) {
 	dropped := 0
 	s.mu.Lock()
 	for _, raw := range raws {
-		if s.bytes+len(raw) > s.cfg.MaxQueueBytes {
+		// A tx too large for one message would make the peer drop the
+		// connection: never send it (genesis max_tx_bytes is far below).
+		if s.bytes+len(raw) > s.cfg.MaxQueueBytes || len(raw) > s.cfg.MaxMessageBytes-msgOverhead {
 			dropped++
 			continue
 		}
@@ -58,13 +60,16 @@ func (s *sender) push(raws [][]byte) {
 	}
 }
 
-// take removes the next batch from the queue: txs up to MaxBatchBytes, at
-// least one.
+// msgOverhead bounds the protobuf framing of a one-tx message.
+const msgOverhead = 64
+
+// take removes the next batch from the queue: at least one tx, then more up
+// to MaxBatchBytes and MaxMessageTxs.
 func (s *sender) take() [][]byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n, size := 0, 0
-	for n < len(s.queue) && (n == 0 || size+len(s.queue[n]) <= s.cfg.MaxBatchBytes) {
+	for n < len(s.queue) && n < s.cfg.MaxMessageTxs && (n == 0 || size+len(s.queue[n]) <= s.cfg.MaxBatchBytes) {
 		size += len(s.queue[n])
 		n++
 	}

@@ -21,8 +21,15 @@ func (s *Server) SubmitTx(ctx context.Context, req *sequencerv1.SubmitTxRequest)
 	return res[0], nil
 }
 
-// maxStreamBatch is the most txs of one stream submitted together.
-const maxStreamBatch = 256
+// maxStreamBatch and maxStreamBatchBytes bound the txs of one stream
+// submitted together; streamReadAhead is how many received txs may wait
+// for the next batch (with the gRPC message limit, it bounds a stream's
+// memory).
+const (
+	maxStreamBatch      = 256
+	maxStreamBatchBytes = 4 << 20
+	streamReadAhead     = 64
+)
 
 // SubmitTxStream implements SubmissionService: one result per tx, in
 // order. The stream is pipelined: while one batch of its txs is being
@@ -31,7 +38,7 @@ const maxStreamBatch = 256
 // with many txs in flight gets them checked together.
 func (s *Server) SubmitTxStream(stream sequencerv1.SubmissionService_SubmitTxStreamServer) error {
 	ctx := stream.Context()
-	reqs := make(chan []byte, maxStreamBatch)
+	reqs := make(chan []byte, streamReadAhead)
 	recvErr := make(chan error, 1)
 	go func() {
 		defer close(reqs)
@@ -53,15 +60,15 @@ func (s *Server) SubmitTxStream(stream sequencerv1.SubmissionService_SubmitTxStr
 		if !ok {
 			break
 		}
-		batch := [][]byte{raw}
+		batch, size := [][]byte{raw}, len(raw)
 	gather:
-		for len(batch) < maxStreamBatch {
+		for len(batch) < maxStreamBatch && size < maxStreamBatchBytes {
 			select {
 			case raw, ok := <-reqs:
 				if !ok {
 					break gather
 				}
-				batch = append(batch, raw)
+				batch, size = append(batch, raw), size+len(raw)
 			default:
 				break gather
 			}

@@ -144,6 +144,8 @@ func (c *Config) validateGossip() error {
 		return fmt.Errorf(`ordo.toml: mempool.gossip = "ordo" relays pending txs itself: set broadcast = false in config.toml's [mempool] section, or gossip = "cometbft" in ordo.toml`)
 	case c.Ordo.Mempool.Gossip == mempool.GossipCometBFT && !c.Comet.Mempool.Broadcast:
 		return fmt.Errorf(`ordo.toml: mempool.gossip = "cometbft" needs broadcast = true in config.toml's [mempool] section, or txs never leave the node that received them`)
+	case c.Ordo.Mempool.Gossip == mempool.GossipOrdo && !c.Comet.Consensus.CreateEmptyBlocks:
+		return fmt.Errorf(`config.toml: create_empty_blocks = false waits for txs in CometBFT's mempool, which Ordo's gossip leaves empty: set it to true (or gossip = "cometbft" in ordo.toml)`)
 	case c.Comet.Mempool.Type != cmtcfg.MempoolTypeFlood:
 		return fmt.Errorf("config.toml: [mempool] type = %q: Ordo needs %q (its RPC's broadcast_tx_* run CheckTx through it)", c.Comet.Mempool.Type, cmtcfg.MempoolTypeFlood)
 	}

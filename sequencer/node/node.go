@@ -79,6 +79,9 @@ func New(cfg *Config, logger log.Logger, opts ...Option) (*Node, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if err := cfg.validateGossip(); err != nil {
+		return nil, err
+	}
 	store, err := state.Open(filepath.Join(cfg.Comet.DBDir(), "ordo-state"), state.Options{
 		SyncWrites: cfg.Ordo.State.SyncWrites, Logger: badgerLogger{logger.With("module", "state")},
 	})

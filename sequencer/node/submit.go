@@ -28,19 +28,27 @@ type gossipSubmitter struct {
 	maxLocal int
 }
 
-// SubmitBatch implements api.Submitter.
+// SubmitBatch implements api.Submitter. Txs beyond the room left below
+// maxLocal are refused as busy; the rest are admitted together.
 func (s gossipSubmitter) SubmitBatch(ctx context.Context, raws [][]byte) ([]api.Verdict, error) {
 	out := make([]api.Verdict, len(raws))
-	if n, _ := s.pool.Len(); s.maxLocal > 0 && n >= s.maxLocal {
-		busy := tx.Errorf(tx.ErrMempoolFull,
-			"node busy: its pool holds %d txs and takes new submissions below %d (the rest is kept for peers' gossip); retry shortly or submit to another validator",
-			n, s.maxLocal).Error()
-		for i := range out {
-			out[i] = api.Verdict{Code: tx.ErrMempoolFull.Code, Log: busy}
+	take := len(raws)
+	if s.maxLocal > 0 {
+		n, _ := s.pool.Len()
+		take = min(take, max(s.maxLocal-n, 0))
+		if take < len(raws) {
+			busy := tx.Errorf(tx.ErrMempoolFull,
+				"node busy: its pool holds %d txs and takes new submissions below %d (the rest is kept for peers' gossip); retry shortly or submit to another validator",
+				n, s.maxLocal).Error()
+			for i := take; i < len(raws); i++ {
+				out[i] = api.Verdict{Code: tx.ErrMempoolFull.Code, Log: busy}
+			}
 		}
+	}
+	if take == 0 {
 		return out, nil
 	}
-	errs, err := s.gossip.Submit(ctx, raws)
+	errs, err := s.gossip.Submit(ctx, raws[:take])
 	if err != nil {
 		return nil, err
 	}
