@@ -16,9 +16,9 @@
 // queue's bound), so a restarted validator sees what it missed. Send queues
 // are bounded per peer (Config.MaxQueueBytes); when a peer cannot keep up,
 // the newest txs for it are dropped and counted (it still learns them from
-// other peers or sees them in blocks). Each peer has at most one received
-// message (≤ Config.MaxMessageBytes, ≤ Config.MaxMessageTxs txs) waiting
-// for admission. A peer that breaks those bounds, or relays a tx failing a
+// other peers or sees them in blocks). Each peer has at most
+// Config.MaxPeerInflight received messages (each ≤ Config.MaxMessageBytes
+// and ≤ Config.MaxMessageTxs txs) waiting for admission. A peer that breaks those bounds, or relays a tx failing a
 // stateless check (undecodable, too large, wrong chain id, invalid
 // signature), is disconnected: honest nodes relay only txs they admitted.
 // Peers that do not announce the channel (nodes with CometBFT's flood

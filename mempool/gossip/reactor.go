@@ -50,6 +50,9 @@ type Config struct {
 	// MaxMessageTxs is the most txs one message may carry; a peer that
 	// sends more is disconnected.
 	MaxMessageTxs int
+	// MaxPeerInflight is how many of one peer's messages may wait for or
+	// be in admission at once.
+	MaxPeerInflight int
 }
 
 // DefaultConfig returns the values a node uses.
@@ -62,6 +65,7 @@ func DefaultConfig() Config {
 		AdmitLinger:     3 * time.Millisecond,
 		MaxMessageBytes: 4 << 20,
 		MaxMessageTxs:   8192,
+		MaxPeerInflight: 4,
 	}
 }
 
@@ -78,8 +82,9 @@ type Reactor struct {
 	quit chan struct{}
 	wg   sync.WaitGroup
 
-	mu    sync.Mutex
-	peers map[p2p.ID]*sender
+	mu       sync.Mutex
+	peers    map[p2p.ID]*sender
+	inflight map[p2p.ID]chan struct{} // admission slots per peer
 
 	stats *counters
 }
@@ -88,20 +93,22 @@ type Reactor struct {
 type job struct {
 	raws  [][]byte
 	src   p2p.Peer     // nil for local submissions
-	reply chan []error // nil for peers' batches
+	reply chan []error // local submissions: receives the results
+	done  func()       // peers' batches: frees the peer's admission slot
 }
 
 // NewReactor returns a reactor that admits through admit and sends each new
 // peer the txs pending() returns (the node's whole pool, in arrival order).
 func NewReactor(cfg Config, admit Admitter, pending func() [][]byte) *Reactor {
 	r := &Reactor{
-		cfg:     cfg,
-		admit:   admit,
-		pending: pending,
-		work:    make(chan job, 256),
-		quit:    make(chan struct{}),
-		peers:   make(map[p2p.ID]*sender),
-		stats:   sharedCounters(),
+		cfg:      cfg,
+		admit:    admit,
+		pending:  pending,
+		work:     make(chan job, 256),
+		quit:     make(chan struct{}),
+		peers:    make(map[p2p.ID]*sender),
+		inflight: make(map[p2p.ID]chan struct{}),
+		stats:    sharedCounters(),
 	}
 	r.BaseReactor = *p2p.NewBaseReactor("OrdoGossip", r)
 	return r
@@ -171,14 +178,16 @@ func (r *Reactor) RemovePeer(peer p2p.Peer, _ any) {
 		s.stop()
 		delete(r.peers, peer.ID())
 	}
+	delete(r.inflight, peer.ID())
 	r.mu.Unlock()
 }
 
-// Receive implements p2p.Reactor: a peer's batch is admitted with whatever
-// else is waiting. Receive returns once the batch was admitted, so each
-// peer has at most one batch (≤ MaxMessageBytes) in memory at a time and
-// a peer that sends faster than this node admits is slowed down on its own
-// connection. A peer that breaks the message bounds is disconnected.
+// Receive implements p2p.Reactor: a peer's batch is queued for admission
+// with whatever else is waiting. Each peer has at most
+// Config.MaxPeerInflight batches (each ≤ MaxMessageBytes) queued or being
+// admitted; beyond that Receive waits, which slows that peer's connection
+// down rather than letting its txs pile up in memory. A peer that breaks
+// the message bounds is disconnected.
 func (r *Reactor) Receive(e p2p.Envelope) {
 	msg, ok := e.Message.(*protomem.Txs)
 	if !ok {
@@ -193,16 +202,28 @@ func (r *Reactor) Receive(e p2p.Envelope) {
 		return
 	}
 	r.stats.received.Add(float64(len(msg.Txs)))
-	reply := make(chan []error, 1)
+	slots := r.slotsOf(e.Src)
 	select {
-	case r.work <- job{raws: msg.Txs, src: e.Src, reply: reply}:
+	case slots <- struct{}{}:
 	case <-r.quit:
 		return
 	}
 	select {
-	case <-reply:
+	case r.work <- job{raws: msg.Txs, src: e.Src, done: func() { <-slots }}:
 	case <-r.quit:
 	}
+}
+
+// slotsOf returns peer's admission slots (a semaphore of MaxPeerInflight).
+func (r *Reactor) slotsOf(peer p2p.Peer) chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.inflight[peer.ID()]
+	if !ok {
+		s = make(chan struct{}, r.cfg.MaxPeerInflight)
+		r.inflight[peer.ID()] = s
+	}
+	return s
 }
 
 // hasChannel reports whether peer announced channel ch.
@@ -314,7 +335,12 @@ func (r *Reactor) settle(j job, errs []error) {
 	}
 	r.stats.admitted.Add(float64(len(fresh)))
 	r.broadcast(fresh, j.src)
-	j.reply <- errs
+	if j.reply != nil {
+		j.reply <- errs
+	}
+	if j.done != nil {
+		j.done()
+	}
 	if misbehaved != nil && j.src != nil && r.Switch != nil {
 		r.Switch.StopPeerForError(j.src, misbehaved)
 	}
