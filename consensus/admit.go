@@ -25,11 +25,12 @@ func (a *App) AdmitBatch(raws [][]byte) []error {
 	for i, raw := range raws {
 		// Most gossiped txs are already pending (every peer relays them):
 		// look the hash up before decoding.
-		if _, ok := a.pool.Get(tx.HashOf(raw)); ok {
+		h := tx.HashOf(raw)
+		if _, ok := a.pool.Get(h); ok {
 			errs[i] = errAlreadyPending
 			continue
 		}
-		t, err := tx.Decode(raw, maxBytes)
+		t, err := tx.DecodeHashed(raw, h, maxBytes)
 		if err != nil {
 			errs[i] = err
 			continue

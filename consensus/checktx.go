@@ -128,10 +128,11 @@ func (a *App) recheck(raw []byte) error {
 // is reused: blocks built from the pool are not decoded again. Decoded txs
 // are never modified.
 func (a *App) decodeVerified(raw []byte) (*tx.Tx, error) {
-	if e, ok := a.pool.Get(tx.HashOf(raw)); ok {
+	h := tx.HashOf(raw)
+	if e, ok := a.pool.Get(h); ok {
 		return e.Tx, nil
 	}
-	t, err := tx.Decode(raw, a.params.MaxTxBytes)
+	t, err := tx.DecodeHashed(raw, h, a.params.MaxTxBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -190,13 +190,12 @@ type ordoVariant struct {
 }
 
 func startOrdo(ctx context.Context, cfg Config, dir string, firstIP int, v ordoVariant) (network, error) {
-	atomic := v.atomic
 	opts := testnet.Options{
 		Validators: cfg.Validators, Dir: dir, Binary: cfg.Binary, FirstIP: firstIP,
 		DevAccounts: cfg.Accounts, BlockInterval: cfg.BlockInterval, DisableFairOrdering: !v.fair,
 		CometBFTGossip: v.flood,
 	}
-	if atomic {
+	if v.atomic {
 		opts.Rollups = []string{"demo-a", "demo-b"}
 		opts.AtomicRollups = opts.Rollups
 	}
@@ -217,7 +216,7 @@ func startOrdo(ctx context.Context, cfg Config, dir string, firstIP int, v ordoV
 		signers[i] = net.Signer(i)
 	}
 	action := plainAction(net.Rollup("demo-a"))
-	if atomic {
+	if v.atomic {
 		action = atomicBundleAction(net.Rollup("demo-a"), net.Rollup("demo-b"))
 	}
 	status, err := net.Client(0)

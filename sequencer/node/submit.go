@@ -37,9 +37,7 @@ func (s gossipSubmitter) SubmitBatch(ctx context.Context, raws [][]byte) ([]api.
 		n, _ := s.pool.Len()
 		take = min(take, max(s.maxLocal-n, 0))
 		if take < len(raws) {
-			busy := tx.Errorf(tx.ErrMempoolFull,
-				"node busy: its pool holds %d txs and takes new submissions below %d (the rest is kept for peers' gossip); retry shortly or submit to another validator",
-				n, s.maxLocal).Error()
+			busy := busyLog("pool", n, s.maxLocal)
 			for i := take; i < len(raws); i++ {
 				out[i] = api.Verdict{Code: tx.ErrMempoolFull.Code, Log: busy}
 			}
@@ -59,6 +57,14 @@ func (s gossipSubmitter) SubmitBatch(ctx context.Context, raws [][]byte) ([]api.
 		}
 	}
 	return out, nil
+}
+
+// busyLog is the reason given for a submission refused because the node's
+// pool (or CometBFT's mempool) holds n txs, at or above maxLocal.
+func busyLog(what string, n, maxLocal int) string {
+	return tx.Errorf(tx.ErrMempoolFull,
+		"node busy: its %s holds %d txs and takes new submissions below %d (the rest is kept for peers' gossip); retry shortly or submit to another validator",
+		what, n, maxLocal).Error()
 }
 
 // pendingTxs lists the pool's txs in arrival order, for a newly connected
@@ -103,9 +109,7 @@ func (s mempoolSubmitter) SubmitBatch(ctx context.Context, raws [][]byte) ([]api
 
 func (s mempoolSubmitter) submit(ctx context.Context, raw []byte) (uint32, string, error) {
 	if n := s.mp.Size(); s.maxLocal > 0 && n >= s.maxLocal {
-		return tx.ErrMempoolFull.Code, tx.Errorf(tx.ErrMempoolFull,
-			"node busy: its mempool holds %d txs and takes new submissions below %d (the rest is kept for peers' gossip); retry shortly or submit to another validator",
-			n, s.maxLocal).Error(), nil
+		return tx.ErrMempoolFull.Code, busyLog("mempool", n, s.maxLocal), nil
 	}
 	reqRes, err := s.mp.CheckTx(raw, "")
 	if err != nil {

@@ -25,6 +25,16 @@ const (
 // chain id (see Verify) nor anything that depends on state. Decode never
 // panics, whatever the input.
 func Decode(raw []byte, maxBytes int) (*Tx, error) {
+	if len(raw) == 0 || maxBytes > 0 && len(raw) > maxBytes {
+		return DecodeHashed(raw, Hash{}, maxBytes) // refused before hashing
+	}
+	return DecodeHashed(raw, sha256.Sum256(raw), maxBytes)
+}
+
+// DecodeHashed is Decode for a caller that already computed the tx's hash
+// (h must be HashOf(raw)), so hot paths that look a tx up by hash before
+// decoding it hash its bytes once.
+func DecodeHashed(raw []byte, h Hash, maxBytes int) (*Tx, error) {
 	if len(raw) == 0 {
 		return nil, Errorf(ErrDecode, "empty tx")
 	}
@@ -61,7 +71,7 @@ func Decode(raw []byte, maxBytes int) (*Tx, error) {
 	}
 	t := &Tx{
 		Raw:       raw,
-		Hash:      sha256.Sum256(raw),
+		Hash:      h,
 		PubKey:    env.PublicKey,
 		Sender:    AddressFromPubKey(env.PublicKey),
 		ChainID:   body.ChainId,
