@@ -40,10 +40,10 @@ func (n *Network) planL1() error {
 	rpcPort, beaconPort := 8545, 5052
 	if !o.FixedPorts {
 		var err error
-		if rpcPort, err = freePort(ip); err != nil {
+		if rpcPort, err = FreePort(ip); err != nil {
 			return err
 		}
-		if beaconPort, err = freePort(ip); err != nil {
+		if beaconPort, err = FreePort(ip); err != nil {
 			return err
 		}
 	}

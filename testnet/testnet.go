@@ -156,7 +156,7 @@ func Setup(o Options) (*Network, error) {
 		port := 9190
 		if !o.FixedPorts {
 			var err error
-			if port, err = freePort(ip); err != nil {
+			if port, err = FreePort(ip); err != nil {
 				return nil, err
 			}
 		}
@@ -228,7 +228,7 @@ func setupValidator(o Options, i int, n *Network) (*Validator, node.ValidatorInf
 	ports := []int{26657, 26656, 9090, 26660, 6060}
 	if !o.FixedPorts {
 		for j := range ports {
-			p, err := freePort(ip)
+			p, err := FreePort(ip)
 			if err != nil {
 				return nil, node.ValidatorInfo{}, err
 			}
@@ -276,7 +276,7 @@ func setupValidator(o Options, i int, n *Network) (*Validator, node.ValidatorInf
 	if o.L1Inbox {
 		ordo.L1.RPC = n.l1.rpcURL
 		if slices.Contains(o.L1Unreachable, i) {
-			port, err := freePort(ip)
+			port, err := FreePort(ip)
 			if err != nil {
 				return nil, node.ValidatorInfo{}, err
 			}
@@ -315,16 +315,6 @@ func (n *Network) connectPeers() error {
 		}
 	}
 	return nil
-}
-
-// freePort asks the kernel for an unused TCP port on ip.
-func freePort(ip string) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port on %s: %w", ip, err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // Start starts the in-process L1 and the local DA service (if any), then

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/ordolabs/ordo/sequencer/node"
+	"github.com/ordolabs/ordo/testnet"
 )
 
 // kvstoreNet is the baseline: CometBFT's own kvstore example app, one
@@ -51,7 +51,7 @@ func setupKVStore(dir, binary string, validators, firstIP int, blockInterval tim
 		c.Mempool.Broadcast = true
 		ports := make([]int, 3)
 		for j := range ports {
-			p, err := freePort(ip)
+			p, err := testnet.FreePort(ip)
 			if err != nil {
 				return nil, err
 			}
@@ -158,13 +158,4 @@ func (k *kvstoreNet) stop() {
 		l.Close()
 	}
 	k.cmds = nil
-}
-
-func freePort(ip string) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
